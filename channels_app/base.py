@@ -1,0 +1,41 @@
+"""What both consumers share: frame limits, JSON parsing and error frames."""
+
+import json
+import logging
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from cxhub.conversations.services import ConversationError
+
+logger = logging.getLogger(__name__)
+
+
+class JsonProtocolConsumer(AsyncJsonWebsocketConsumer):
+    """Dispatches {"type": "a.b"} frames to handle_a_b methods; bad frames get an error, never a crash."""
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if bytes_data is not None:
+            return await self.send_error("frame_invalid", "Send JSON text frames.")
+        if len(text_data or "") > settings.WEBSOCKET_MAX_FRAME_BYTES:
+            return await self.send_error("frame_too_large", "That message is too large.")
+        try:
+            content = json.loads(text_data or "")
+        except ValueError:
+            return await self.send_error("frame_invalid", "Frames must be JSON objects.")
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            return await self.send_error("frame_invalid", "Frames must be JSON objects with a type.")
+        handler = getattr(self, "handle_" + content["type"].replace(".", "_"), None)
+        if handler is None:
+            return await self.send_error("type_unknown", f"Unknown frame type: {content['type'][:40]}")
+        try:
+            await handler(content)
+        except ConversationError as error:
+            await self.send_error(error.code, error.message, client_id=content.get("client_id"))
+
+    async def send_error(self, code: str, message: str, **extra) -> None:
+        # Logged without message contents: they may hold personal data.
+        logger.info("websocket error code=%s consumer=%s", code, type(self).__name__)
+        payload = {"type": "error", "code": code, "message": message}
+        payload.update({k: v for k, v in extra.items() if isinstance(v, str | int)})
+        await self.send_json(payload)

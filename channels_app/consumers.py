@@ -1,0 +1,254 @@
+"""Websocket consumers: authenticate, join groups, hand frames to services, relay events."""
+
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+
+from cxhub.conversations import broadcast, selectors
+from cxhub.conversations.models import Conversation
+from cxhub.conversations.services import ConversationError, OriginRefused, conversation_close
+from cxhub.conversations.sessions import visitor_session_resolve
+from cxhub.conversations.visitor_tokens import InvalidVisitorToken
+from routing import services as routing
+
+from .base import JsonProtocolConsumer
+from .groups import STAFF_INBOX_GROUP, staff_conversation_group, widget_group
+
+
+def _header(scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _int(value, default: int = 0) -> int:
+    try:
+        return max(int(value), 0)
+    except (TypeError, ValueError):
+        return default
+
+
+class WidgetConsumer(JsonProtocolConsumer):
+    """One visitor, one conversation. Sends each message exactly once, in seq order."""
+
+    conversation_id: int | None = None
+    sent_seq: int | None = None  # None until the client says where to resume from
+
+    async def connect(self):
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        token = (query.get("token") or [""])[0]
+        try:
+            session = await database_sync_to_async(visitor_session_resolve)(
+                token=token, origin=_header(self.scope, b"origin")
+            )
+        except OriginRefused:
+            await self.close(code=4403)  # refuse the handshake itself
+            return
+        except InvalidVisitorToken as error:
+            await self.accept()
+            await self.send_error(error.code, "Your chat session is not valid. Please reload the page.")
+            await self.close(code=4401)
+            return
+        self.conversation_id = session.conversation.pk
+        self.conversation_public_id = session.conversation.public_id
+        await self.channel_layer.group_add(widget_group(self.conversation_id), self.channel_name)
+        await self.accept()
+        await self.send_state()
+        if "after_seq" in query:
+            await self.resume(_int(query["after_seq"][0]))
+
+    async def disconnect(self, code):
+        if self.conversation_id is not None:
+            await self.channel_layer.group_discard(widget_group(self.conversation_id), self.channel_name)
+
+    @database_sync_to_async
+    def _state(self) -> dict:
+        conversation = Conversation.objects.select_related("agent").get(pk=self.conversation_id)
+        return selectors.conversation_state_for_visitor(conversation)
+
+    @database_sync_to_async
+    def _messages_after(self, after_seq: int) -> list[dict]:
+        conversation = Conversation.objects.get(pk=self.conversation_id)
+        return [
+            selectors.message_for_visitor(m)
+            for m in selectors.messages_after(conversation=conversation, after_seq=after_seq)
+        ]
+
+    async def send_state(self) -> None:
+        await self.send_json({"type": "state", "state": await self._state()})
+
+    async def resume(self, after_seq: int) -> None:
+        self.sent_seq = after_seq
+        await self.catch_up()
+
+    async def catch_up(self) -> None:
+        for message in await self._messages_after(self.sent_seq):
+            if message["seq"] > self.sent_seq:
+                await self.send_json({"type": "message", "message": message})
+                self.sent_seq = message["seq"]
+
+    # client → server
+    async def handle_resume(self, content):
+        await self.resume(_int(content.get("after_seq")))
+
+    async def handle_message_send(self, content):
+        message, created = await database_sync_to_async(routing.customer_message_handle)(
+            conversation_id=self.conversation_id, text=content.get("text"), client_id=content.get("client_id")
+        )
+        await self.send_json(
+            {"type": "ack", "client_id": message.client_id, "seq": message.seq, "duplicate": not created}
+        )
+
+    async def handle_autonomy_set(self, content):
+        await database_sync_to_async(routing.autonomy_set)(
+            conversation_id=self.conversation_id, level=content.get("level")
+        )
+
+    async def handle_handoff_request(self, content):
+        await database_sync_to_async(routing.handoff_request)(
+            conversation_id=self.conversation_id,
+            reason="customer pressed “Talk to a person”",
+            signal_names=["explicit_request"],
+        )
+
+    async def handle_typing(self, content):
+        await broadcast.typing_send(
+            conversation_id=self.conversation_id, author_kind="customer", name="", active=bool(content.get("active"))
+        )
+
+    # channel layer → client
+    async def conversation_message(self, event):
+        if self.sent_seq is None:
+            return
+        seq = event["message"]["seq"]
+        if seq == self.sent_seq + 1:
+            await self.send_json({"type": "message", "message": event["message"]})
+            self.sent_seq = seq
+        elif seq > self.sent_seq:
+            await self.catch_up()  # an event went missing in between: fill the gap from the database
+
+    async def conversation_state(self, event):
+        await self.send_json({"type": "state", "state": event["state"]})
+
+    async def conversation_typing(self, event):
+        await self.send_json(
+            {"type": "typing", "author_kind": event["author_kind"], "name": event["name"], "active": event["active"]}
+        )
+
+
+class StaffConsumer(JsonProtocolConsumer):
+    """An agent's live inbox plus the conversation they have open."""
+
+    open_conversation_id: int | None = None
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_staff:
+            await self.close(code=4403)
+            return
+        self.user = user
+        await self.channel_layer.group_add(STAFF_INBOX_GROUP, self.channel_name)
+        await self.accept()
+        inbox = await database_sync_to_async(selectors.inbox_list)()
+        await self.send_json({"type": "inbox", "conversations": inbox})
+
+    async def disconnect(self, code):
+        if getattr(self, "user", None) is None:
+            return
+        await self.channel_layer.group_discard(STAFF_INBOX_GROUP, self.channel_name)
+        if self.open_conversation_id is not None:
+            await self.channel_layer.group_discard(
+                staff_conversation_group(self.open_conversation_id), self.channel_name
+            )
+
+    @staticmethod
+    def _conversation_id(content) -> int:
+        value = content.get("conversation_id")
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConversationError("conversation_invalid", "conversation_id must be a number.")
+        return value
+
+    @database_sync_to_async
+    def _card(self, conversation_id: int) -> dict:
+        conversation = Conversation.objects.select_related("customer", "agent").filter(pk=conversation_id).first()
+        if conversation is None:
+            raise ConversationError("conversation_unknown", "No such conversation.")
+        return selectors.handoff_card(conversation)
+
+    async def handle_conversation_open(self, content):
+        conversation_id = self._conversation_id(content)
+        card = await self._card(conversation_id)
+        if self.open_conversation_id is not None:
+            await self.channel_layer.group_discard(
+                staff_conversation_group(self.open_conversation_id), self.channel_name
+            )
+        self.open_conversation_id = conversation_id
+        await self.channel_layer.group_add(staff_conversation_group(conversation_id), self.channel_name)
+        await self.send_json({"type": "conversation", "card": card})
+
+    async def handle_conversation_take_over(self, content):
+        await database_sync_to_async(routing.handoff_accept)(
+            conversation_id=self._conversation_id(content), agent=self.user
+        )
+
+    async def handle_conversation_hand_back(self, content):
+        note = content.get("note") if isinstance(content.get("note"), str) else ""
+        await database_sync_to_async(routing.handoff_return)(
+            conversation_id=self._conversation_id(content), agent=self.user, note=note
+        )
+
+    async def handle_conversation_close(self, content):
+        outcome = content.get("outcome") if isinstance(content.get("outcome"), str) else ""
+        await database_sync_to_async(conversation_close)(
+            conversation_id=self._conversation_id(content), actor_kind="human", agent=self.user, outcome=outcome[:200]
+        )
+
+    async def handle_message_send(self, content):
+        conversation_id = self._conversation_id(content)
+        message, created = await database_sync_to_async(routing.agent_message_send)(
+            conversation_id=conversation_id,
+            agent=self.user,
+            text=content.get("text"),
+            client_id=content.get("client_id"),
+        )
+        await self.send_json(
+            {
+                "type": "ack",
+                "conversation_id": conversation_id,
+                "client_id": message.client_id,
+                "seq": message.seq,
+                "duplicate": not created,
+            }
+        )
+
+    async def handle_typing(self, content):
+        await broadcast.typing_send(
+            conversation_id=self._conversation_id(content),
+            author_kind="human",
+            name=selectors.agent_display_name(self.user),
+            active=bool(content.get("active")),
+        )
+
+    # channel layer → agent
+    async def inbox_conversation(self, event):
+        await self.send_json({"type": "inbox.conversation", "conversation": event["conversation"]})
+
+    async def conversation_message(self, event):
+        await self.send_json(
+            {"type": "message", "conversation_id": event["conversation_id"], "message": event["message"]}
+        )
+
+    async def conversation_state(self, event):
+        await self.send_json({"type": "state", "conversation_id": event["conversation_id"], "state": event["state"]})
+
+    async def conversation_typing(self, event):
+        await self.send_json(
+            {
+                "type": "typing",
+                "conversation_id": event["conversation_id"],
+                "author_kind": event["author_kind"],
+                "name": event["name"],
+                "active": event["active"],
+            }
+        )

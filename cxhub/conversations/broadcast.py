@@ -1,0 +1,60 @@
+"""The one door from the domain to websockets: group names and after-commit sends."""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+STAFF_INBOX_GROUP = "staff.inbox"
+
+
+def widget_group(conversation_id: int) -> str:
+    return f"widget.conversation.{conversation_id}"
+
+
+def staff_conversation_group(conversation_id: int) -> str:
+    return f"staff.conversation.{conversation_id}"
+
+
+def _send(group: str, event: dict) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, event)
+
+
+def _after_commit(send) -> None:
+    # Nobody hears of a change that was rolled back.
+    transaction.on_commit(send)
+
+
+def message_published(*, conversation_id: int, message: dict, inbox_row: dict) -> None:
+    def send() -> None:
+        event = {"type": "conversation.message", "conversation_id": conversation_id, "message": message}
+        _send(widget_group(conversation_id), event)
+        _send(staff_conversation_group(conversation_id), event)
+        _send(STAFF_INBOX_GROUP, {"type": "inbox.conversation", "conversation": inbox_row})
+
+    _after_commit(send)
+
+
+def conversation_changed(*, conversation_id: int, visitor_state: dict, inbox_row: dict) -> None:
+    def send() -> None:
+        event = {"type": "conversation.state", "conversation_id": conversation_id, "state": visitor_state}
+        _send(widget_group(conversation_id), event)
+        _send(staff_conversation_group(conversation_id), event)
+        _send(STAFF_INBOX_GROUP, {"type": "inbox.conversation", "conversation": inbox_row})
+
+    _after_commit(send)
+
+
+async def typing_send(*, conversation_id: int, author_kind: str, name: str, active: bool) -> None:
+    """Typing is ephemeral: sent at once from the consumer, never stored."""
+    layer = get_channel_layer()
+    event = {
+        "type": "conversation.typing",
+        "conversation_id": conversation_id,
+        "author_kind": author_kind,
+        "name": name,
+        "active": bool(active),
+    }
+    group = staff_conversation_group(conversation_id) if author_kind == "customer" else widget_group(conversation_id)
+    await layer.group_send(group, event)

@@ -1,0 +1,192 @@
+"""Sites, customers, conversations, their messages and the append-only log of what happened and why."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+
+def new_site_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def new_public_id() -> str:
+    # 128 bits of randomness: ids that reach a browser are never guessable.
+    return secrets.token_urlsafe(16)
+
+
+class AutonomyLevel(models.TextChoices):
+    """From no chat partner to only a person; the customer moves along it, admins cap it."""
+
+    SELF_SERVICE = "self_service", "Find it myself"
+    AI_ONLY = "ai_only", "Chat with AI"
+    AI_WITH_APPROVAL = "ai_with_approval", "AI, checked by a person"
+    HUMAN_WITH_AI = "human_with_ai", "A person, helped by AI"
+    HUMAN_ONLY = "human_only", "Only a person"
+
+
+AUTONOMY_ORDER = [level.value for level in AutonomyLevel]
+
+
+class Site(models.Model):
+    """A company's website that embeds the widget with a public site key."""
+
+    name = models.CharField(max_length=200)
+    key = models.CharField(max_length=64, unique=True, default=new_site_key)
+    allowed_origins = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Origins allowed to embed the widget, e.g. ["https://shop.example"].',
+    )
+    default_locale = models.CharField(max_length=5, default="en")
+    disclosure_en = models.TextField(blank=True, help_text="AI disclosure shown to visitors (English).")
+    disclosure_fr = models.TextField(blank=True, help_text="AI disclosure shown to visitors (French).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """A visitor: anonymous until they identify themselves."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="customers")
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id)
+    display_name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    is_identified = models.BooleanField(default=False)
+    locale = models.CharField(max_length=5, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.display_name or self.email or f"Visitor {self.public_id[:6]}"
+
+
+class Conversation(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    class Owner(models.TextChoices):
+        AI = "ai", "AI assistant"
+        QUEUE = "queue", "Waiting for a person"
+        AGENT = "agent", "A person"
+
+    class Channel(models.TextChoices):
+        WIDGET = "widget", "Website widget"
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+        API = "api", "API"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="conversations")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations")
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    owner = models.CharField(max_length=10, choices=Owner.choices, default=Owner.AI)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
+    autonomy_level = models.CharField(max_length=20, choices=AutonomyLevel.choices, default=AutonomyLevel.AI_ONLY)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WIDGET)
+    locale = models.CharField(max_length=5, default="en")
+    last_seq = models.PositiveIntegerField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    escalation_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "owner", "queued_at"])]
+
+    def __str__(self) -> str:
+        return f"Conversation {self.pk} with {self.customer}"
+
+
+class Message(models.Model):
+    class AuthorKind(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        AI = "ai", "AI assistant"
+        HUMAN = "human", "Agent"
+        SYSTEM = "system", "System"
+
+    class Provenance(models.TextChoices):
+        """Who really wrote the words the customer reads."""
+
+        CUSTOMER = "customer", "Written by the customer"
+        AI = "ai", "Written by AI"
+        AI_APPROVED = "ai_approved", "AI-drafted, approved by a person"
+        HUMAN = "human", "Written by a person"
+        HUMAN_AI_ASSISTED = "human_ai_assisted", "Written by a person with AI assistance"
+        SYSTEM = "system", "System notice"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveIntegerField()
+    client_id = models.CharField(max_length=64, null=True, blank=True)
+    author_kind = models.CharField(max_length=10, choices=AuthorKind.choices)
+    author_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    provenance = models.CharField(max_length=20, choices=Provenance.choices)
+    text = models.TextField()
+    sources = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["conversation", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="message_unique_seq"),
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"],
+                condition=models.Q(client_id__isnull=False),
+                name="message_unique_client_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.author_kind}: {self.text[:40]}"
+
+
+class ConversationEvent(models.Model):
+    """Append-only record of a decision or change, with the reasons and values behind it."""
+
+    class Kind(models.TextChoices):
+        CONVERSATION_STARTED = "conversation_started"
+        DISCLOSURE_SHOWN = "disclosure_shown"
+        AI_ANSWERED = "ai_answered"
+        AI_ABSTAINED = "ai_abstained"
+        AI_SUPPRESSED = "ai_suppressed"
+        AUTONOMY_CHANGED = "autonomy_changed"
+        HANDOFF_REQUESTED = "handoff_requested"
+        HANDOFF_ACCEPTED = "handoff_accepted"
+        HANDOFF_RETURNED = "handoff_returned"
+        ROUTING_DECISION = "routing_decision"
+        CONVERSATION_CLOSED = "conversation_closed"
+
+    class ActorKind(models.TextChoices):
+        CUSTOMER = "customer"
+        AI = "ai"
+        HUMAN = "human"
+        SYSTEM = "system"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    actor_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["kind", "created_at"])]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Conversation events are append-only.")
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.conversation_id}"

@@ -1,0 +1,134 @@
+"""Reads: what visitors and agents are shown, always through these functions."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from .models import Conversation, ConversationEvent, Customer, Message
+
+
+def agent_display_name(agent: AbstractBaseUser | None) -> str:
+    if agent is None:
+        return ""
+    return agent.get_full_name() or agent.get_username()
+
+
+def message_for_visitor(message: Message) -> dict:
+    return {
+        "id": message.pk,
+        "seq": message.seq,
+        "client_id": message.client_id if message.author_kind == Message.AuthorKind.CUSTOMER else None,
+        "author_kind": message.author_kind,
+        "author_name": agent_display_name(message.author_agent) if message.author_kind == "human" else "",
+        "provenance": message.provenance,
+        "text": message.text,
+        "sources": message.sources,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def messages_after(*, conversation: Conversation, after_seq: int, limit: int = 500) -> list[Message]:
+    return list(conversation.messages.filter(seq__gt=after_seq).select_related("author_agent").order_by("seq")[:limit])
+
+
+def queue_position(conversation: Conversation) -> int | None:
+    if conversation.owner != Conversation.Owner.QUEUE or conversation.queued_at is None:
+        return None
+    ahead = Conversation.objects.filter(
+        status=Conversation.Status.OPEN,
+        owner=Conversation.Owner.QUEUE,
+        queued_at__lt=conversation.queued_at,
+    ).count()
+    return ahead + 1
+
+
+def conversation_state_for_visitor(conversation: Conversation) -> dict:
+    return {
+        "conversation_id": conversation.public_id,
+        "status": conversation.status,
+        "owner": conversation.owner,
+        "agent_name": agent_display_name(conversation.agent) if conversation.owner == "agent" else "",
+        "autonomy_level": conversation.autonomy_level,
+        "queue_position": queue_position(conversation),
+        "last_seq": conversation.last_seq,
+    }
+
+
+def inbox_row(conversation: Conversation) -> dict:
+    last = conversation.messages.order_by("-seq").first()
+    return {
+        "id": conversation.pk,
+        "customer": str(conversation.customer),
+        "status": conversation.status,
+        "owner": conversation.owner,
+        "agent_id": conversation.agent_id,
+        "agent_name": agent_display_name(conversation.agent),
+        "autonomy_level": conversation.autonomy_level,
+        "channel": conversation.channel,
+        "locale": conversation.locale,
+        "queued_at": conversation.queued_at.isoformat() if conversation.queued_at else None,
+        "escalation_reason": conversation.escalation_reason,
+        "last_message": last.text[:140] if last else "",
+        "last_seq": conversation.last_seq,
+        "updated_at": conversation.updated_at.isoformat(),
+    }
+
+
+def inbox_list(*, include_closed: bool = False, limit: int = 200) -> list[dict]:
+    conversations: QuerySet[Conversation] = Conversation.objects.select_related("customer", "agent")
+    if not include_closed:
+        conversations = conversations.filter(status=Conversation.Status.OPEN)
+    return [inbox_row(c) for c in conversations.order_by("-updated_at")[:limit]]
+
+
+def message_for_staff(message: Message) -> dict:
+    data = message_for_visitor(message)
+    data["author_agent_id"] = message.author_agent_id
+    return data
+
+
+def handoff_card(conversation: Conversation) -> dict:
+    """Everything an agent needs so the customer never has to repeat themselves."""
+    messages = list(conversation.messages.select_related("author_agent").order_by("seq"))
+    events = list(conversation.events.order_by("id"))
+    customer: Customer = conversation.customer
+    customer_texts = [m.text for m in messages if m.author_kind == Message.AuthorKind.CUSTOMER]
+    tried = [
+        {
+            "article": e.data.get("article_slug"),
+            "title": e.data.get("article_title"),
+            "confidence": e.data.get("confidence"),
+        }
+        for e in events
+        if e.kind == ConversationEvent.Kind.AI_ANSWERED
+    ]
+    abstentions = sum(1 for e in events if e.kind == ConversationEvent.Kind.AI_ABSTAINED)
+    previous = (
+        customer.conversations.exclude(pk=conversation.pk)
+        .order_by("-created_at")
+        .values("id", "status", "created_at")[:10]
+    )
+    handoffs = [e for e in events if e.kind == ConversationEvent.Kind.HANDOFF_REQUESTED]
+    summary = ""
+    if customer_texts:
+        summary = f"Customer first asked: “{customer_texts[0][:200]}”"
+        if len(customer_texts) > 1:
+            summary += f" Latest: “{customer_texts[-1][:200]}”"
+    return {
+        "conversation_id": conversation.pk,
+        "customer": {
+            "name": str(customer),
+            "email": customer.email,
+            "identified": customer.is_identified,
+            "locale": customer.locale,
+            "previous_conversations": [
+                {"id": p["id"], "status": p["status"], "created_at": p["created_at"].isoformat()} for p in previous
+            ],
+        },
+        "reason": conversation.escalation_reason,
+        "signals": handoffs[-1].data.get("signals", []) if handoffs else [],
+        "summary": summary,
+        "tried": tried,
+        "ai_abstentions": abstentions,
+        "autonomy_level": conversation.autonomy_level,
+        "transcript": [message_for_staff(m) for m in messages],
+    }

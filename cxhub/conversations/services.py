@@ -1,0 +1,231 @@
+"""Writes to conversations. Every change of owner, level or transcript locks the conversation row."""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from . import broadcast, selectors, texts
+from .models import AutonomyLevel, Conversation, ConversationEvent, Customer, Message, Site
+
+
+class ConversationError(Exception):
+    """A refused request, with a stable code for clients and a sentence for people."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+AI_SPEAKING_LEVELS = {AutonomyLevel.AI_ONLY}
+
+
+def ai_may_speak(conversation: Conversation) -> bool:
+    """The AI speaks only in an open conversation it owns, at a level where it answers on its own."""
+    return (
+        conversation.status == Conversation.Status.OPEN
+        and conversation.owner == Conversation.Owner.AI
+        and conversation.autonomy_level in AI_SPEAKING_LEVELS
+    )
+
+
+def conversation_lock(conversation_id: int) -> Conversation:
+    """Caller must be inside transaction.atomic(); the row stays locked until it commits."""
+    return Conversation.objects.select_for_update().select_related("customer", "agent", "site").get(pk=conversation_id)
+
+
+def event_record(
+    *,
+    conversation: Conversation,
+    kind: str,
+    actor_kind: str,
+    agent=None,
+    data: dict | None = None,
+) -> ConversationEvent:
+    return ConversationEvent.objects.create(
+        conversation=conversation, kind=kind, actor_kind=actor_kind, actor_agent=agent, data=data or {}
+    )
+
+
+def conversation_publish(conversation: Conversation) -> None:
+    broadcast.conversation_changed(
+        conversation_id=conversation.pk,
+        visitor_state=selectors.conversation_state_for_visitor(conversation),
+        inbox_row=selectors.inbox_row(conversation),
+    )
+
+
+def message_record(
+    *,
+    conversation: Conversation,
+    author_kind: str,
+    provenance: str,
+    text: str,
+    client_id: str | None = None,
+    agent=None,
+    sources: list | None = None,
+) -> tuple[Message, bool]:
+    """Store a message with the next seq. Caller holds the conversation row lock.
+
+    The same client_id is stored once: a resend returns the first copy and created=False.
+    """
+    if client_id is not None:
+        existing = Message.objects.filter(conversation=conversation, client_id=client_id).first()
+        if existing is not None:
+            return existing, False
+    conversation.last_seq += 1
+    message = Message.objects.create(
+        conversation=conversation,
+        seq=conversation.last_seq,
+        client_id=client_id,
+        author_kind=author_kind,
+        author_agent=agent,
+        provenance=provenance,
+        text=text,
+        sources=sources or [],
+    )
+    conversation.save(update_fields=["last_seq", "updated_at"])
+    broadcast.message_published(
+        conversation_id=conversation.pk,
+        message=selectors.message_for_visitor(message),
+        inbox_row=selectors.inbox_row(conversation),
+    )
+    return message, True
+
+
+def system_message_record(*, conversation: Conversation, key: str, **values: object) -> Message:
+    message, _ = message_record(
+        conversation=conversation,
+        author_kind=Message.AuthorKind.SYSTEM,
+        provenance=Message.Provenance.SYSTEM,
+        text=texts.text(key, conversation.locale, **values),
+    )
+    return message
+
+
+def disclosure_ensure(*, conversation: Conversation) -> None:
+    """Tell the visitor they talk to an AI before the AI's first word. Caller holds the row lock."""
+    if conversation.events.filter(kind=ConversationEvent.Kind.DISCLOSURE_SHOWN).exists():
+        return
+    site = conversation.site
+    custom = site.disclosure_fr if texts.pick_locale(conversation.locale) == "fr" else site.disclosure_en
+    text = custom.strip() or texts.text("disclosure", conversation.locale)
+    message, _ = message_record(
+        conversation=conversation,
+        author_kind=Message.AuthorKind.SYSTEM,
+        provenance=Message.Provenance.SYSTEM,
+        text=text,
+    )
+    event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.DISCLOSURE_SHOWN,
+        actor_kind=ConversationEvent.ActorKind.SYSTEM,
+        data={"seq": message.seq, "custom": bool(custom.strip())},
+    )
+
+
+@transaction.atomic
+def customer_get_or_create(*, site: Site, public_id: str | None, locale: str) -> Customer:
+    if public_id:
+        customer = Customer.objects.filter(site=site, public_id=public_id).first()
+        if customer is not None:
+            return customer
+    return Customer.objects.create(site=site, locale=texts.pick_locale(locale))
+
+
+@transaction.atomic
+def conversation_get_or_start(*, customer: Customer, channel: str = Conversation.Channel.WIDGET) -> Conversation:
+    """The customer's open conversation, or a new one that opens with the AI disclosure."""
+    existing = customer.conversations.filter(status=Conversation.Status.OPEN).order_by("-created_at").first()
+    if existing is not None:
+        return existing
+    conversation = Conversation.objects.create(
+        site=customer.site, customer=customer, channel=channel, locale=customer.locale
+    )
+    conversation = conversation_lock(conversation.pk)
+    event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.CONVERSATION_STARTED,
+        actor_kind=ConversationEvent.ActorKind.CUSTOMER,
+        data={"channel": channel, "autonomy_level": conversation.autonomy_level},
+    )
+    if ai_may_speak(conversation):
+        disclosure_ensure(conversation=conversation)
+    conversation_publish(conversation)
+    return conversation
+
+
+def message_text_clean(text: object) -> str:
+    if not isinstance(text, str):
+        raise ConversationError("message_invalid", "A message must be text.")
+    text = text.strip()
+    if not text:
+        raise ConversationError("message_empty", "The message is empty.")
+    if len(text) > settings.MESSAGE_MAX_CHARS:
+        raise ConversationError("message_too_long", f"Messages are limited to {settings.MESSAGE_MAX_CHARS} characters.")
+    return text
+
+
+def client_id_clean(client_id: object) -> str:
+    if not isinstance(client_id, str) or not (1 <= len(client_id) <= 64) or client_id.startswith("ai-"):
+        raise ConversationError("client_id_invalid", "Each message needs a client_id of 1 to 64 characters.")
+    return client_id
+
+
+@transaction.atomic
+def customer_message_record(*, conversation_id: int, text: object, client_id: object) -> tuple[Message, bool]:
+    text = message_text_clean(text)
+    client_id = client_id_clean(client_id)
+    conversation = conversation_lock(conversation_id)
+    if conversation.status == Conversation.Status.CLOSED:
+        raise ConversationError("conversation_closed", "This conversation is closed. Start a new one.")
+    return message_record(
+        conversation=conversation,
+        author_kind=Message.AuthorKind.CUSTOMER,
+        provenance=Message.Provenance.CUSTOMER,
+        text=text,
+        client_id=client_id,
+    )
+
+
+@transaction.atomic
+def conversation_close(*, conversation_id: int, actor_kind: str, agent=None, outcome: str = "") -> Conversation:
+    conversation = conversation_lock(conversation_id)
+    if conversation.status == Conversation.Status.CLOSED:
+        return conversation
+    system_message_record(conversation=conversation, key="closed")
+    conversation.status = Conversation.Status.CLOSED
+    conversation.closed_at = timezone.now()
+    conversation.queued_at = None
+    conversation.save(update_fields=["status", "closed_at", "queued_at", "updated_at"])
+    event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.CONVERSATION_CLOSED,
+        actor_kind=actor_kind,
+        agent=agent,
+        data={"outcome": outcome},
+    )
+    conversation_publish(conversation)
+    return conversation
+
+
+class OriginRefused(Exception):
+    pass
+
+
+def site_origin_allowed(*, site: Site, origin: str | None) -> bool:
+    return bool(origin) and origin.rstrip("/") in {o.rstrip("/") for o in site.allowed_origins}
+
+
+@transaction.atomic
+def visitor_session_start(
+    *, site_key: str, origin: str | None, customer_public_id: str | None = None, locale: str = "en"
+) -> tuple[Customer, Conversation]:
+    """A widget opening on an allowed origin gets its customer (new or returning) and open conversation."""
+    site = Site.objects.filter(key=site_key).first()
+    if site is None:
+        raise ConversationError("site_unknown", "Unknown site key.")
+    if not site_origin_allowed(site=site, origin=origin):
+        raise OriginRefused(origin)
+    customer = customer_get_or_create(site=site, public_id=customer_public_id, locale=locale or site.default_locale)
+    return customer, conversation_get_or_start(customer=customer)

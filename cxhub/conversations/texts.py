@@ -1,0 +1,54 @@
+"""Words the customer reads that the server writes, in English and French."""
+
+TEXTS: dict[str, dict[str, str]] = {
+    "disclosure": {
+        "en": (
+            "You are chatting with an AI assistant. It answers from our help articles and says so when "
+            "it is not sure. A person is available at any time: press “Talk to a person”."
+        ),
+        "fr": (
+            "Vous discutez avec un assistant IA. Il répond à partir de nos articles d’aide et le dit quand "
+            "il n’est pas sûr. Une personne est disponible à tout moment : appuyez sur « Parler à une personne »."
+        ),
+    },
+    "ai_not_sure": {
+        "en": "I’m not sure about that, and I’d rather not guess. Would you like to talk to a person?",
+        "fr": "Je ne suis pas sûr de la réponse et je préfère ne pas deviner. Voulez-vous parler à une personne ?",
+    },
+    "ai_source": {"en": "Source: {title}", "fr": "Source : {title}"},
+    "queued": {
+        "en": "Connecting you with a person… You are number {position} in the queue.",
+        "fr": "Nous vous mettons en relation avec une personne… Vous êtes numéro {position} dans la file.",
+    },
+    "agent_joined": {"en": "{name} joined the conversation.", "fr": "{name} a rejoint la conversation."},
+    "returned_to_ai": {
+        "en": "{name} handed the conversation back to the AI assistant. A person is still one click away.",
+        "fr": "{name} a rendu la conversation à l’assistant IA. Une personne reste à portée d’un clic.",
+    },
+    "customer_back_to_ai": {
+        "en": "You are back with the AI assistant.",
+        "fr": "Vous êtes de nouveau avec l’assistant IA.",
+    },
+    "level_changed": {"en": "You chose: {level}.", "fr": "Vous avez choisi : {level}."},
+    "closed": {"en": "This conversation is closed. Thank you!", "fr": "Cette conversation est terminée. Merci !"},
+}
+
+LEVEL_NAMES: dict[str, dict[str, str]] = {
+    "self_service": {"en": "Find it myself", "fr": "Chercher moi-même"},
+    "ai_only": {"en": "Chat with AI", "fr": "Discuter avec l’IA"},
+    "ai_with_approval": {"en": "AI, checked by a person", "fr": "IA, vérifiée par une personne"},
+    "human_with_ai": {"en": "A person, helped by AI", "fr": "Une personne, aidée par l’IA"},
+    "human_only": {"en": "Only a person", "fr": "Seulement une personne"},
+}
+
+
+def pick_locale(locale: str | None) -> str:
+    return "fr" if (locale or "").lower().startswith("fr") else "en"
+
+
+def text(key: str, locale: str | None, **values: object) -> str:
+    return TEXTS[key][pick_locale(locale)].format(**values)
+
+
+def level_name(level: str, locale: str | None) -> str:
+    return LEVEL_NAMES[level][pick_locale(locale)]

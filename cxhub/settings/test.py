@@ -1,0 +1,18 @@
+"""Test runs: a file SQLite database so worker and server processes started by tests share it."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, database_config
+
+SECRET_KEY = "test-only-key-0123456789abcdef0123456789abcdef"
+DEBUG = False
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+DATABASES = {"default": database_config()}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("CXHUB_TEST_DB", str(VAR_DIR / "test-cxhub.sqlite3")),
+    }

@@ -1,0 +1,208 @@
+"""Who holds a conversation: the AI, the queue or an agent, and the customer's autonomy level."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from cxhub.conversations import selectors
+from cxhub.conversations.models import AUTONOMY_ORDER, AutonomyLevel, Conversation, ConversationEvent, Message
+from cxhub.conversations.services import (
+    ConversationError,
+    ai_may_speak,
+    client_id_clean,
+    conversation_lock,
+    conversation_publish,
+    customer_message_record,
+    disclosure_ensure,
+    event_record,
+    message_record,
+    message_text_clean,
+    system_message_record,
+)
+from cxhub.conversations.texts import level_name
+
+from . import signals
+
+HUMAN_LEVELS = {AutonomyLevel.HUMAN_WITH_AI, AutonomyLevel.HUMAN_ONLY}
+
+
+def _level_at_least(level: str, minimum: str) -> str:
+    return level if AUTONOMY_ORDER.index(level) >= AUTONOMY_ORDER.index(minimum) else minimum
+
+
+def _queue(conversation: Conversation, *, reason: str, signal_names: list[str], actor_kind: str) -> None:
+    """Put a locked conversation in the human queue and tell the customer where they stand."""
+    conversation.owner = Conversation.Owner.QUEUE
+    conversation.agent = None
+    conversation.queued_at = timezone.now()
+    conversation.escalation_reason = reason
+    conversation.save(update_fields=["owner", "agent", "queued_at", "escalation_reason", "updated_at"])
+    event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.HANDOFF_REQUESTED,
+        actor_kind=actor_kind,
+        data={"reason": reason, "signals": signal_names},
+    )
+    system_message_record(conversation=conversation, key="queued", position=selectors.queue_position(conversation))
+
+
+def _return_to_ai(conversation: Conversation) -> None:
+    conversation.owner = Conversation.Owner.AI
+    conversation.agent = None
+    conversation.queued_at = None
+    conversation.save(update_fields=["owner", "agent", "queued_at", "updated_at"])
+
+
+@transaction.atomic
+def handoff_request(
+    *, conversation_id: int, reason: str, signal_names: list[str] | None = None, actor_kind: str = "customer"
+) -> Conversation:
+    conversation = conversation_lock(conversation_id)
+    if conversation.status == Conversation.Status.CLOSED:
+        raise ConversationError("conversation_closed", "This conversation is closed.")
+    if conversation.owner != Conversation.Owner.AI:
+        return conversation  # already waiting for, or with, a person
+    previous = conversation.autonomy_level
+    conversation.autonomy_level = _level_at_least(previous, AutonomyLevel.HUMAN_WITH_AI)
+    if conversation.autonomy_level != previous:
+        conversation.save(update_fields=["autonomy_level", "updated_at"])
+        event_record(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.AUTONOMY_CHANGED,
+            actor_kind=actor_kind,
+            data={"from": previous, "to": conversation.autonomy_level, "reason": reason},
+        )
+    _queue(conversation, reason=reason, signal_names=signal_names or [], actor_kind=actor_kind)
+    conversation_publish(conversation)
+    return conversation
+
+
+@transaction.atomic
+def autonomy_set(*, conversation_id: int, level: object, actor_kind: str = "customer") -> Conversation:
+    if level not in AUTONOMY_ORDER:
+        raise ConversationError("level_invalid", f"Unknown autonomy level. Choose one of: {', '.join(AUTONOMY_ORDER)}.")
+    conversation = conversation_lock(conversation_id)
+    if conversation.status == Conversation.Status.CLOSED:
+        raise ConversationError("conversation_closed", "This conversation is closed.")
+    previous = conversation.autonomy_level
+    if level == previous:
+        return conversation
+    conversation.autonomy_level = level
+    conversation.save(update_fields=["autonomy_level", "updated_at"])
+    event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.AUTONOMY_CHANGED,
+        actor_kind=actor_kind,
+        data={"from": previous, "to": level, "reason": "customer choice"},
+    )
+    system_message_record(conversation=conversation, key="level_changed", level=level_name(level, conversation.locale))
+    if level in HUMAN_LEVELS and conversation.owner == Conversation.Owner.AI:
+        _queue(conversation, reason="customer chose a person", signal_names=[], actor_kind=actor_kind)
+    elif level not in HUMAN_LEVELS and conversation.owner != Conversation.Owner.AI:
+        by_agent = conversation.agent
+        _return_to_ai(conversation)
+        event_record(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.HANDOFF_RETURNED,
+            actor_kind=actor_kind,
+            data={"by": "customer", "previous_agent_id": by_agent.pk if by_agent else None},
+        )
+        system_message_record(conversation=conversation, key="customer_back_to_ai")
+    if ai_may_speak(conversation):
+        disclosure_ensure(conversation=conversation)
+    conversation_publish(conversation)
+    return conversation
+
+
+def customer_message_handle(*, conversation_id: int, text: object, client_id: object) -> tuple[Message, bool]:
+    """Store what the customer wrote, then decide who answers: a person on request, else the AI if allowed."""
+    message, created = customer_message_record(conversation_id=conversation_id, text=text, client_id=client_id)
+    if not created:
+        return message, False
+    conversation = Conversation.objects.get(pk=conversation_id)
+    if conversation.autonomy_level != AutonomyLevel.SELF_SERVICE and signals.asks_for_person(message.text):
+        handoff_request(
+            conversation_id=conversation_id,
+            reason="customer asked for a person",
+            signal_names=["explicit_request"],
+        )
+    elif ai_may_speak(conversation):
+        from cxhub.assistant.tasks import assistant_answer
+
+        transaction.on_commit(lambda: assistant_answer.delay(message.pk))
+    return message, True
+
+
+@transaction.atomic
+def handoff_accept(*, conversation_id: int, agent) -> Conversation:
+    """An agent takes the conversation, from the queue or straight from the AI (barge-in)."""
+    conversation = conversation_lock(conversation_id)
+    if conversation.status == Conversation.Status.CLOSED:
+        raise ConversationError("conversation_closed", "This conversation is closed.")
+    if conversation.owner == Conversation.Owner.AGENT:
+        if conversation.agent_id == agent.pk:
+            return conversation
+        raise ConversationError("already_taken", "Another agent already has this conversation.")
+    from_owner = conversation.owner
+    waited = (timezone.now() - conversation.queued_at).total_seconds() if conversation.queued_at else None
+    conversation.owner = Conversation.Owner.AGENT
+    conversation.agent = agent
+    conversation.queued_at = None
+    previous = conversation.autonomy_level
+    conversation.autonomy_level = _level_at_least(previous, AutonomyLevel.HUMAN_WITH_AI)
+    conversation.save(update_fields=["owner", "agent", "queued_at", "autonomy_level", "updated_at"])
+    event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.HANDOFF_ACCEPTED,
+        actor_kind=ConversationEvent.ActorKind.HUMAN,
+        agent=agent,
+        data={"from_owner": from_owner, "wait_seconds": waited, "autonomy_before": previous},
+    )
+    system_message_record(conversation=conversation, key="agent_joined", name=selectors.agent_display_name(agent))
+    conversation_publish(conversation)
+    return conversation
+
+
+@transaction.atomic
+def handoff_return(*, conversation_id: int, agent, note: str = "") -> Conversation:
+    """Reverse handoff: the AI resumes; the note and the boundary are kept in the event log."""
+    conversation = conversation_lock(conversation_id)
+    if conversation.owner != Conversation.Owner.AGENT or conversation.agent_id != agent.pk:
+        raise ConversationError("not_owner", "Only the agent who has the conversation can hand it back.")
+    if conversation.autonomy_level == AutonomyLevel.HUMAN_ONLY:
+        raise ConversationError(
+            "customer_chose_human_only", "The customer chose to talk only to a person; the AI may not take over."
+        )
+    _return_to_ai(conversation)
+    conversation.autonomy_level = AutonomyLevel.AI_ONLY
+    conversation.escalation_reason = ""
+    conversation.save(update_fields=["autonomy_level", "escalation_reason", "updated_at"])
+    event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.HANDOFF_RETURNED,
+        actor_kind=ConversationEvent.ActorKind.HUMAN,
+        agent=agent,
+        data={"by": "agent", "note": note[:1000], "boundary_seq": conversation.last_seq},
+    )
+    system_message_record(conversation=conversation, key="returned_to_ai", name=selectors.agent_display_name(agent))
+    disclosure_ensure(conversation=conversation)
+    conversation_publish(conversation)
+    return conversation
+
+
+@transaction.atomic
+def agent_message_send(*, conversation_id: int, agent, text: object, client_id: object) -> tuple[Message, bool]:
+    text = message_text_clean(text)
+    client_id = client_id_clean(client_id)
+    conversation = conversation_lock(conversation_id)
+    if conversation.status == Conversation.Status.CLOSED:
+        raise ConversationError("conversation_closed", "This conversation is closed.")
+    if conversation.owner != Conversation.Owner.AGENT or conversation.agent_id != agent.pk:
+        raise ConversationError("not_owner", "Take over the conversation before replying.")
+    return message_record(
+        conversation=conversation,
+        author_kind=Message.AuthorKind.HUMAN,
+        provenance=Message.Provenance.HUMAN,
+        text=text,
+        client_id=client_id,
+        agent=agent,
+    )

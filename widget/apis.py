@@ -1,0 +1,151 @@
+"""The widget's public HTTP API: start a session, and a REST fallback for when websockets are blocked.
+
+Called cross-origin from the sites that embed the widget, so every answer carries CORS headers
+for that site's allowed origins only.
+"""
+
+from django.conf import settings
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cxhub.conversations import selectors
+from cxhub.conversations.services import OriginRefused, visitor_session_start
+from cxhub.conversations.sessions import VisitorSession, visitor_session_resolve
+from cxhub.conversations.visitor_tokens import InvalidVisitorToken, visitor_token_issue, visitor_token_read
+from routing import services as routing
+
+
+def _error(code: str, message: str, status: int) -> Response:
+    return Response({"code": code, "message": message}, status=status)
+
+
+class WidgetAPI(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        origin = request.headers.get("Origin")
+        # Preflights carry no token, so they are answered for any origin; the real request is checked.
+        if origin and (request.method == "OPTIONS" or getattr(request, "cors_allowed", False)):
+            response["Access-Control-Allow-Origin"] = origin
+            response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+            response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response["Access-Control-Max-Age"] = "600"
+            response["Vary"] = "Origin"
+        return response
+
+    def options(self, request, *args, **kwargs):
+        return Response(status=204)
+
+    def visitor_session(self, request) -> VisitorSession | Response:
+        header = request.headers.get("Authorization", "")
+        token = header[7:] if header.startswith("Bearer ") else ""
+        try:
+            session = visitor_session_resolve(token=token, origin=request.headers.get("Origin"))
+        except InvalidVisitorToken as error:
+            return _error(error.code, "Your chat session is not valid. Please reload the page.", 401)
+        except OriginRefused:
+            return _error("origin_refused", "This site is not allowed to use the chat.", 403)
+        request.cors_allowed = True
+        return session
+
+
+class SessionStartAPI(WidgetAPI):
+    class InputSerializer(serializers.Serializer):
+        site_key = serializers.CharField(max_length=64)
+        token = serializers.CharField(max_length=512, required=False, allow_blank=True)
+        locale = serializers.CharField(max_length=10, required=False, default="en")
+
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        returning_customer_id = None
+        if data.validated_data.get("token"):
+            try:
+                identity = visitor_token_read(data.validated_data["token"])
+                returning_customer_id = identity.customer_public_id
+            except InvalidVisitorToken:
+                returning_customer_id = None  # an expired token starts afresh instead of failing
+        try:
+            customer, conversation = visitor_session_start(
+                site_key=data.validated_data["site_key"],
+                origin=request.headers.get("Origin"),
+                customer_public_id=returning_customer_id,
+                locale=data.validated_data["locale"],
+            )
+        except OriginRefused:
+            return _error("origin_refused", "This site is not allowed to use the chat.", 403)
+        request.cors_allowed = True
+        return Response(
+            {
+                "token": visitor_token_issue(site_id=customer.site_id, customer_public_id=customer.public_id),
+                "expires_in": settings.VISITOR_TOKEN_MAX_AGE_SECONDS,
+                "state": selectors.conversation_state_for_visitor(conversation),
+                "locale": conversation.locale,
+                "max_chars": settings.MESSAGE_MAX_CHARS,
+                "websocket_path": "/ws/widget/",
+            },
+            status=201,
+        )
+
+
+class MessagesAPI(WidgetAPI):
+    """REST fallback: the same messages and acknowledgements as the websocket."""
+
+    class InputSerializer(serializers.Serializer):
+        client_id = serializers.CharField(max_length=64)
+        text = serializers.CharField(max_length=settings.MESSAGE_MAX_CHARS, trim_whitespace=True)
+
+    def get(self, request):
+        session = self.visitor_session(request)
+        if isinstance(session, Response):
+            return session
+        try:
+            after_seq = max(int(request.query_params.get("after_seq", "0")), 0)
+        except ValueError:
+            return _error("after_seq_invalid", "after_seq must be a number.", 400)
+        messages = selectors.messages_after(conversation=session.conversation, after_seq=after_seq)
+        return Response(
+            {
+                "messages": [selectors.message_for_visitor(m) for m in messages],
+                "state": selectors.conversation_state_for_visitor(session.conversation),
+            }
+        )
+
+    def post(self, request):
+        session = self.visitor_session(request)
+        if isinstance(session, Response):
+            return session
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message, created = routing.customer_message_handle(
+            conversation_id=session.conversation.pk, **data.validated_data
+        )
+        return Response(
+            {"client_id": message.client_id, "seq": message.seq, "duplicate": not created},
+            status=201 if created else 200,
+        )
+
+
+class HandoffRequestAPI(WidgetAPI):
+    def post(self, request):
+        session = self.visitor_session(request)
+        if isinstance(session, Response):
+            return session
+        conversation = routing.handoff_request(
+            conversation_id=session.conversation.pk,
+            reason="customer pressed “Talk to a person”",
+            signal_names=["explicit_request"],
+        )
+        return Response({"state": selectors.conversation_state_for_visitor(conversation)})
+
+
+class AutonomyAPI(WidgetAPI):
+    def post(self, request):
+        session = self.visitor_session(request)
+        if isinstance(session, Response):
+            return session
+        conversation = routing.autonomy_set(conversation_id=session.conversation.pk, level=request.data.get("level"))
+        return Response({"state": selectors.conversation_state_for_visitor(conversation)})

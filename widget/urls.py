@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import apis
+
+urlpatterns = [
+    path("sessions", apis.SessionStartAPI.as_view(), name="widget-sessions"),
+    path("messages", apis.MessagesAPI.as_view(), name="widget-messages"),
+    path("handoff", apis.HandoffRequestAPI.as_view(), name="widget-handoff"),
+    path("autonomy", apis.AutonomyAPI.as_view(), name="widget-autonomy"),
+]
