@@ -6,7 +6,7 @@ from channels.db import database_sync_to_async
 
 from cxhub.conversations import broadcast, selectors
 from cxhub.conversations.models import Conversation
-from cxhub.conversations.services import ConversationError, OriginRefused, conversation_close
+from cxhub.conversations.services import ConversationError, OriginRefused
 from cxhub.conversations.sessions import visitor_session_resolve
 from cxhub.conversations.visitor_tokens import InvalidVisitorToken
 from routing import services as routing
@@ -178,13 +178,19 @@ class StaffConsumer(JsonProtocolConsumer):
 
     async def handle_conversation_open(self, content):
         conversation_id = self._conversation_id(content)
-        card = await self._card(conversation_id)
         if self.open_conversation_id is not None:
             await self.channel_layer.group_discard(
                 staff_conversation_group(self.open_conversation_id), self.channel_name
             )
-        self.open_conversation_id = conversation_id
+            self.open_conversation_id = None
+        # Join before reading, so a message committed in between still arrives (the console dedupes by seq).
         await self.channel_layer.group_add(staff_conversation_group(conversation_id), self.channel_name)
+        try:
+            card = await self._card(conversation_id)
+        except ConversationError:
+            await self.channel_layer.group_discard(staff_conversation_group(conversation_id), self.channel_name)
+            raise
+        self.open_conversation_id = conversation_id
         await self.send_json({"type": "conversation", "card": card})
 
     async def handle_conversation_take_over(self, content):
@@ -200,8 +206,8 @@ class StaffConsumer(JsonProtocolConsumer):
 
     async def handle_conversation_close(self, content):
         outcome = content.get("outcome") if isinstance(content.get("outcome"), str) else ""
-        await database_sync_to_async(conversation_close)(
-            conversation_id=self._conversation_id(content), actor_kind="human", agent=self.user, outcome=outcome[:200]
+        await database_sync_to_async(routing.conversation_close_by_agent)(
+            conversation_id=self._conversation_id(content), agent=self.user, outcome=outcome[:200]
         )
 
     async def handle_message_send(self, content):
@@ -223,8 +229,11 @@ class StaffConsumer(JsonProtocolConsumer):
         )
 
     async def handle_typing(self, content):
+        conversation_id = self._conversation_id(content)
+        if not await database_sync_to_async(routing.agent_owns)(conversation_id=conversation_id, agent=self.user):
+            return  # only the agent holding the conversation types to the visitor
         await broadcast.typing_send(
-            conversation_id=self._conversation_id(content),
+            conversation_id=conversation_id,
             author_kind="human",
             name=selectors.agent_display_name(self.user),
             active=bool(content.get("active")),

@@ -26,21 +26,21 @@ def _after_commit(send) -> None:
     transaction.on_commit(send)
 
 
-def message_published(*, conversation_id: int, message: dict, inbox_row: dict) -> None:
+def message_published(*, conversation_id: int, message: dict, staff_message: dict, inbox_row: dict) -> None:
     def send() -> None:
-        event = {"type": "conversation.message", "conversation_id": conversation_id, "message": message}
-        _send(widget_group(conversation_id), event)
-        _send(staff_conversation_group(conversation_id), event)
+        event = {"type": "conversation.message", "conversation_id": conversation_id}
+        _send(widget_group(conversation_id), {**event, "message": message})
+        _send(staff_conversation_group(conversation_id), {**event, "message": staff_message})
         _send(STAFF_INBOX_GROUP, {"type": "inbox.conversation", "conversation": inbox_row})
 
     _after_commit(send)
 
 
-def conversation_changed(*, conversation_id: int, visitor_state: dict, inbox_row: dict) -> None:
+def conversation_changed(*, conversation_id: int, visitor_state: dict, staff_state: dict, inbox_row: dict) -> None:
     def send() -> None:
-        event = {"type": "conversation.state", "conversation_id": conversation_id, "state": visitor_state}
-        _send(widget_group(conversation_id), event)
-        _send(staff_conversation_group(conversation_id), event)
+        event = {"type": "conversation.state", "conversation_id": conversation_id}
+        _send(widget_group(conversation_id), {**event, "state": visitor_state})
+        _send(staff_conversation_group(conversation_id), {**event, "state": staff_state})
         _send(STAFF_INBOX_GROUP, {"type": "inbox.conversation", "conversation": inbox_row})
 
     _after_commit(send)

@@ -53,6 +53,15 @@ def conversation_state_for_visitor(conversation: Conversation) -> dict:
     }
 
 
+def conversation_state_for_staff(conversation: Conversation) -> dict:
+    return {
+        **conversation_state_for_visitor(conversation),
+        "id": conversation.pk,
+        "agent_id": conversation.agent_id,
+        "agent_name": agent_display_name(conversation.agent),
+    }
+
+
 def inbox_row(conversation: Conversation) -> dict:
     last = conversation.messages.order_by("-seq").first()
     return {
@@ -74,10 +83,13 @@ def inbox_row(conversation: Conversation) -> dict:
 
 
 def inbox_list(*, include_closed: bool = False, limit: int = 200) -> list[dict]:
+    """Every conversation waiting for a person (oldest first), then the most recently active others."""
     conversations: QuerySet[Conversation] = Conversation.objects.select_related("customer", "agent")
     if not include_closed:
         conversations = conversations.filter(status=Conversation.Status.OPEN)
-    return [inbox_row(c) for c in conversations.order_by("-updated_at")[:limit]]
+    waiting = conversations.filter(owner=Conversation.Owner.QUEUE, status=Conversation.Status.OPEN)
+    others = conversations.exclude(pk__in=waiting.values("pk")).order_by("-updated_at")[:limit]
+    return [inbox_row(c) for c in [*waiting.order_by("queued_at"), *others]]
 
 
 def message_for_staff(message: Message) -> dict:
@@ -115,6 +127,7 @@ def handoff_card(conversation: Conversation) -> dict:
             summary += f" Latest: “{customer_texts[-1][:200]}”"
     return {
         "conversation_id": conversation.pk,
+        "state": conversation_state_for_staff(conversation),
         "customer": {
             "name": str(customer),
             "email": customer.email,

@@ -51,6 +51,7 @@ def conversation_publish(conversation: Conversation) -> None:
     broadcast.conversation_changed(
         conversation_id=conversation.pk,
         visitor_state=selectors.conversation_state_for_visitor(conversation),
+        staff_state=selectors.conversation_state_for_staff(conversation),
         inbox_row=selectors.inbox_row(conversation),
     )
 
@@ -88,6 +89,7 @@ def message_record(
     broadcast.message_published(
         conversation_id=conversation.pk,
         message=selectors.message_for_visitor(message),
+        staff_message=selectors.message_for_staff(message),
         inbox_row=selectors.inbox_row(conversation),
     )
     return message, True

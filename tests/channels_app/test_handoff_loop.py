@@ -172,9 +172,13 @@ async def test_second_agent_cannot_steal_or_reply_in_a_taken_conversation():
     await other.send(type="message.send", conversation_id=conversation.pk, client_id="s-1", text="hello")
     not_owner = await other.receive_until(lambda f: f["type"] == "error")
 
+    await other.send(type="conversation.close", conversation_id=conversation.pk)
+    not_closed = await other.receive_until(lambda f: f["type"] == "error")
+
     assert taken["code"] == "already_taken" and not_owner["code"] == "not_owner"
+    assert not_closed["code"] == "not_owner"
     refreshed = await sync_to_async(Conversation.objects.get)(pk=conversation.pk)
-    assert refreshed.agent_id == marie.pk
+    assert refreshed.agent_id == marie.pk and refreshed.status == "open"
     await other.close()
 
 
