@@ -1,0 +1,1621 @@
+/* cxhub agent console: live inbox, transcript, handoff card and agent actions over /ws/staff/.
+ *
+ * Plain JS, no build step. Every piece of server data reaches the page through textContent or
+ * attributes set with setAttribute/dataset, never through innerHTML.
+ */
+(function () {
+  "use strict";
+
+  // ---------------------------------------------------------------------------------------------
+  // Strings: every word the console shows. Add a language by adding a key next to "en".
+  // ---------------------------------------------------------------------------------------------
+  const STRINGS = {
+    en: {
+      appName: "cxhub",
+      agentConsole: "Agent console",
+      logout: "Log out",
+      inbox: "Inbox",
+      actions: "Conversation actions",
+      transcript: "Transcript",
+      handoffCard: "Handoff summary",
+      connConnecting: "Connecting…",
+      connOpen: "Live",
+      connReconnecting: "Reconnecting…",
+      connReconnectingIn: "Connection lost. Retrying in {seconds} s…",
+      sectionQueue: "Waiting for a person",
+      sectionAi: "With the AI",
+      sectionMine: "Mine",
+      sectionOthers: "Others",
+      emptyQueue: "No one is waiting.",
+      emptyAi: "The AI is not chatting with anyone.",
+      emptyMine: "You have no open conversations.",
+      emptyOthers: "No conversations with other agents.",
+      waitingFor: "waiting {time}",
+      newInQueue: "New",
+      unread: "New activity",
+      pickTitle: "No conversation selected",
+      pickText: "Pick a conversation in the inbox. People waiting for a person are listed first, oldest first.",
+      loading: "Loading conversation…",
+      conversationNumber: "Conversation #{id}",
+      ownerAi: "With the AI",
+      ownerQueue: "Waiting for a person",
+      ownerAgent: "With {name}",
+      ownerAgentUnknown: "With an agent",
+      ownerUnknown: "Status unknown",
+      youBadge: "You",
+      closed: "Closed",
+      takeOver: "Take over",
+      takingOver: "Taking over…",
+      handBack: "Hand back to AI",
+      handingBack: "Handing back…",
+      handBackNote: "Note for the AI (optional)",
+      handBackNoteLabel: "Note for the AI (optional)",
+      close: "Close",
+      closing: "Closing…",
+      send: "Send",
+      replyLabel: "Reply",
+      replyPlaceholder: "Write a reply… (Enter to send, Shift+Enter for a new line)",
+      replyTakeOverFirst: "Take over the conversation to reply.",
+      replyQueue: "The customer is waiting for a person. Take over to reply.",
+      replyAi: "The AI assistant is answering. Take over to reply.",
+      replyOther: "{name} is handling this conversation.",
+      replyClosed: "This conversation is closed.",
+      replyOffline: "Reconnecting… you can reply once the connection is back.",
+      replyHint: "Enter to send · Shift+Enter for a new line",
+      humanOnlyHint: "The customer asked for a person only: the AI cannot take this back.",
+      jumpLatest: "New messages ↓",
+      customerTyping: "The customer is typing…",
+      authorCustomer: "Customer",
+      authorAi: "AI assistant",
+      authorAgent: "Agent",
+      authorSystem: "Notice",
+      aiBadge: "AI",
+      provenance_ai_approved: "AI draft approved by a person",
+      provenance_human_ai_assisted: "Written with AI assistance",
+      sources: "Sources",
+      sending: "Sending…",
+      notSent: "Not sent.",
+      retry: "Retry",
+      today: "Today",
+      yesterday: "Yesterday",
+      justNow: "now",
+      minutesShort: "{n} min",
+      hoursShort: "{n} h",
+      cardEmpty: "The handoff summary of the selected conversation appears here.",
+      cardReason: "Why it was escalated",
+      cardNoReason: "Not escalated: the AI is handling this conversation.",
+      cardSummary: "Summary",
+      cardNoSummary: "The customer has not written anything yet.",
+      cardTried: "What the AI already tried",
+      cardNothingTried: "The AI has not answered from an article yet.",
+      cardAbstentions: "The AI held back {n} time(s) because it was not sure.",
+      cardAutonomy: "Autonomy chosen by the customer",
+      cardCustomer: "Customer",
+      cardPrevious: "Previous conversations",
+      cardNoPrevious: "First conversation with this customer.",
+      confidence: "confidence {value}",
+      factName: "Name",
+      factEmail: "Email",
+      factIdentity: "Identity",
+      factLocale: "Language",
+      noEmail: "not given",
+      identified: "Identified",
+      anonymous: "Anonymous",
+      status_open: "Open",
+      status_closed: "Closed",
+      channel_widget: "Website",
+      channel_email: "Email",
+      channel_sms: "SMS",
+      channel_api: "API",
+      level_self_service: "Find it myself",
+      level_ai_only: "Chat with AI",
+      level_ai_with_approval: "AI, checked by a person",
+      level_human_with_ai: "A person, helped by AI",
+      level_human_only: "Only a person",
+      signal_explicit_request: "Asked for a person",
+      errorTitle: "Could not do that",
+      dismiss: "Dismiss",
+      error_already_taken: "Another agent already has this conversation.",
+      error_not_owner: "Only the agent who has this conversation can do that. Take it over first.",
+      error_customer_chose_human_only: "The customer chose to talk only to a person: the AI may not take over.",
+      error_conversation_closed: "This conversation is closed.",
+      error_conversation_unknown: "This conversation does not exist.",
+      error_message_empty: "The message is empty.",
+      error_message_too_long: "The message is too long.",
+      error_frame_too_large: "That message is too large.",
+      sessionExpired: "Your session has ended. Redirecting to the login page…",
+      sessionTitle: "Signed out",
+    },
+    fr: {
+      agentConsole: "Console agent",
+      logout: "Se déconnecter",
+      inbox: "Boîte de réception",
+      actions: "Actions sur la conversation",
+      transcript: "Transcription",
+      handoffCard: "Résumé de transfert",
+      connConnecting: "Connexion…",
+      connOpen: "En direct",
+      connReconnecting: "Reconnexion…",
+      connReconnectingIn: "Connexion perdue. Nouvel essai dans {seconds} s…",
+      sectionQueue: "En attente d’une personne",
+      sectionAi: "Avec l’IA",
+      sectionMine: "Les miennes",
+      sectionOthers: "Autres",
+      emptyQueue: "Personne n’attend.",
+      emptyAi: "L’IA ne discute avec personne.",
+      emptyMine: "Vous n’avez aucune conversation ouverte.",
+      emptyOthers: "Aucune conversation avec d’autres agents.",
+      waitingFor: "attend depuis {time}",
+      newInQueue: "Nouveau",
+      unread: "Nouvelle activité",
+      pickTitle: "Aucune conversation sélectionnée",
+      pickText: "Choisissez une conversation. Les personnes en attente apparaissent en premier, les plus anciennes d’abord.",
+      loading: "Chargement de la conversation…",
+      conversationNumber: "Conversation n° {id}",
+      ownerAi: "Avec l’IA",
+      ownerQueue: "En attente d’une personne",
+      ownerAgent: "Avec {name}",
+      ownerAgentUnknown: "Avec un agent",
+      ownerUnknown: "État inconnu",
+      youBadge: "Vous",
+      closed: "Fermée",
+      takeOver: "Prendre la main",
+      takingOver: "Prise en main…",
+      handBack: "Rendre à l’IA",
+      handingBack: "Transfert…",
+      handBackNote: "Note pour l’IA (facultatif)",
+      handBackNoteLabel: "Note pour l’IA (facultatif)",
+      close: "Fermer",
+      closing: "Fermeture…",
+      send: "Envoyer",
+      replyLabel: "Réponse",
+      replyPlaceholder: "Écrire une réponse… (Entrée pour envoyer, Maj+Entrée pour un saut de ligne)",
+      replyTakeOverFirst: "Prenez la main pour répondre.",
+      replyQueue: "Le client attend une personne. Prenez la main pour répondre.",
+      replyAi: "L’assistant IA répond. Prenez la main pour répondre.",
+      replyOther: "{name} s’occupe de cette conversation.",
+      replyClosed: "Cette conversation est fermée.",
+      replyOffline: "Reconnexion… vous pourrez répondre dès le retour de la connexion.",
+      replyHint: "Entrée pour envoyer · Maj+Entrée pour un saut de ligne",
+      humanOnlyHint: "Le client a demandé une personne uniquement : l’IA ne peut pas reprendre.",
+      jumpLatest: "Nouveaux messages ↓",
+      customerTyping: "Le client écrit…",
+      authorCustomer: "Client",
+      authorAi: "Assistant IA",
+      authorAgent: "Agent",
+      authorSystem: "Avis",
+      aiBadge: "IA",
+      provenance_ai_approved: "Brouillon IA validé par une personne",
+      provenance_human_ai_assisted: "Rédigé avec l’aide de l’IA",
+      sources: "Sources",
+      sending: "Envoi…",
+      notSent: "Non envoyé.",
+      retry: "Réessayer",
+      today: "Aujourd’hui",
+      yesterday: "Hier",
+      justNow: "à l’instant",
+      minutesShort: "{n} min",
+      hoursShort: "{n} h",
+      cardEmpty: "Le résumé de transfert de la conversation choisie s’affiche ici.",
+      cardReason: "Motif du transfert",
+      cardNoReason: "Pas de transfert : l’IA s’occupe de cette conversation.",
+      cardSummary: "Résumé",
+      cardNoSummary: "Le client n’a encore rien écrit.",
+      cardTried: "Ce que l’IA a déjà essayé",
+      cardNothingTried: "L’IA n’a encore répondu à partir d’aucun article.",
+      cardAbstentions: "L’IA s’est abstenue {n} fois faute de certitude.",
+      cardAutonomy: "Autonomie choisie par le client",
+      cardCustomer: "Client",
+      cardPrevious: "Conversations précédentes",
+      cardNoPrevious: "Première conversation avec ce client.",
+      confidence: "confiance {value}",
+      factName: "Nom",
+      factEmail: "E-mail",
+      factIdentity: "Identité",
+      factLocale: "Langue",
+      noEmail: "non communiqué",
+      identified: "Identifié",
+      anonymous: "Anonyme",
+      status_open: "Ouverte",
+      status_closed: "Fermée",
+      channel_widget: "Site web",
+      channel_email: "E-mail",
+      channel_sms: "SMS",
+      channel_api: "API",
+      level_self_service: "Chercher moi-même",
+      level_ai_only: "Discuter avec l’IA",
+      level_ai_with_approval: "IA, vérifiée par une personne",
+      level_human_with_ai: "Une personne, aidée par l’IA",
+      level_human_only: "Seulement une personne",
+      signal_explicit_request: "A demandé une personne",
+      errorTitle: "Action impossible",
+      dismiss: "Fermer",
+      error_already_taken: "Un autre agent a déjà cette conversation.",
+      error_not_owner: "Seul l’agent qui a cette conversation peut faire cela. Prenez la main d’abord.",
+      error_customer_chose_human_only: "Le client a choisi de parler uniquement à une personne : l’IA ne peut pas reprendre.",
+      error_conversation_closed: "Cette conversation est fermée.",
+      error_conversation_unknown: "Cette conversation n’existe pas.",
+      error_message_empty: "Le message est vide.",
+      error_message_too_long: "Le message est trop long.",
+      error_frame_too_large: "Ce message est trop volumineux.",
+      sessionExpired: "Votre session a expiré. Redirection vers la page de connexion…",
+      sessionTitle: "Déconnecté",
+    },
+  };
+
+  const AUTONOMY_LEVELS = ["self_service", "ai_only", "ai_with_approval", "human_with_ai", "human_only"];
+  const MAX_REPLY_CHARS = 2000;
+  const NEW_HIGHLIGHT_MS = 20000;
+  const TYPING_TIMEOUT_MS = 7000;
+  const ACTION_TIMEOUT_MS = 10000;
+
+  const root = document.getElementById("console");
+  if (!root) return;
+
+  const LANG = (document.documentElement.lang || "en").toLowerCase().slice(0, 2);
+  const DICT = Object.assign({}, STRINGS.en, STRINGS[LANG] || {});
+  const LOCALE = STRINGS[LANG] ? document.documentElement.lang || "en" : "en";
+
+  function t(key, values) {
+    let text = Object.prototype.hasOwnProperty.call(DICT, key) ? DICT[key] : key;
+    if (values) {
+      text = text.replace(/\{(\w+)\}/g, (match, name) =>
+        Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : match
+      );
+    }
+    return text;
+  }
+  function tOr(key, fallback, values) {
+    return Object.prototype.hasOwnProperty.call(DICT, key) ? t(key, values) : fallback;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Small DOM helpers (textContent only).
+  // ---------------------------------------------------------------------------------------------
+  function h(tag, props, children) {
+    const node = document.createElement(tag);
+    if (props) {
+      for (const [key, value] of Object.entries(props)) {
+        if (value === null || value === undefined || value === false) continue;
+        if (key === "class") node.className = value;
+        else if (key === "text") node.textContent = String(value);
+        else if (key === "dataset") Object.assign(node.dataset, value);
+        else if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
+        else node.setAttribute(key, value === true ? "" : String(value));
+      }
+    }
+    if (children) {
+      for (const child of children) {
+        if (child === null || child === undefined || child === false) continue;
+        node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+      }
+    }
+    return node;
+  }
+  const $ = (selector, scope) => (scope || root).querySelector(selector);
+  const $$ = (selector, scope) => Array.from((scope || root).querySelectorAll(selector));
+
+  function initials(name) {
+    const words = String(name || "").trim().split(/\s+/).filter(Boolean);
+    if (!words.length) return "?";
+    const letters = words.length === 1 ? words[0].slice(0, 2) : words[0][0] + words[words.length - 1][0];
+    return letters.toUpperCase();
+  }
+  function hue(text) {
+    let hash = 0;
+    for (const ch of String(text || "")) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
+    return hash % 360;
+  }
+  function paintAvatar(node, name) {
+    node.textContent = initials(name);
+    node.style.setProperty("--avatar-hue", String(hue(name)));
+  }
+  function humanize(code) {
+    return String(code || "").replace(/[_-]+/g, " ").replace(/^\w/, (c) => c.toUpperCase());
+  }
+  function uuid() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+  function parseTime(value) {
+    const ms = value ? Date.parse(value) : NaN;
+    return Number.isNaN(ms) ? null : ms;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Time formatting.
+  // ---------------------------------------------------------------------------------------------
+  const fmtTime = new Intl.DateTimeFormat(LOCALE, { hour: "2-digit", minute: "2-digit" });
+  const fmtDate = new Intl.DateTimeFormat(LOCALE, { day: "numeric", month: "short", year: "numeric" });
+  const fmtFull = new Intl.DateTimeFormat(LOCALE, { dateStyle: "full", timeStyle: "medium" });
+  const fmtShortDate = new Intl.DateTimeFormat(LOCALE, { day: "numeric", month: "short" });
+
+  function dayKey(ms) {
+    const d = new Date(ms);
+    return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+  }
+  function dayLabel(ms) {
+    const today = new Date();
+    const yesterday = new Date(Date.now() - 86400000);
+    if (dayKey(ms) === dayKey(today.getTime())) return t("today");
+    if (dayKey(ms) === dayKey(yesterday.getTime())) return t("yesterday");
+    return fmtDate.format(ms);
+  }
+  function formatWait(ms) {
+    const seconds = Math.max(0, Math.floor(ms / 1000));
+    if (seconds < 60) return `${seconds} s`;
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 60) return `${minutes} min ${String(seconds % 60).padStart(2, "0")} s`;
+    const hours = Math.floor(minutes / 60);
+    return `${hours} h ${String(minutes % 60).padStart(2, "0")} min`;
+  }
+  function formatAgo(ms) {
+    const delta = Math.max(0, Date.now() - ms);
+    if (delta < 60000) return t("justNow");
+    if (delta < 3600000) return t("minutesShort", { n: Math.floor(delta / 60000) });
+    if (delta < 86400000) return t("hoursShort", { n: Math.floor(delta / 3600000) });
+    return fmtShortDate.format(ms);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // State.
+  // ---------------------------------------------------------------------------------------------
+  const me = { id: Number(root.dataset.userId), name: root.dataset.agentName || "" };
+  const wsPath = root.dataset.wsPath || "/ws/staff/";
+  const consoleUrl = root.dataset.consoleUrl || "/staff/";
+  const loginUrl = root.dataset.loginUrl || "/staff/login/";
+  const apiInboxUrl = root.dataset.apiInboxUrl || "/api/staff/conversations/";
+
+  const state = {
+    socket: null,
+    connection: "connecting",
+    attempts: 0,
+    failedHandshakes: 0,
+    everOpened: false,
+    reconnectTimer: null,
+    inboxLoaded: false,
+    rows: new Map(), // open conversations by id
+    known: new Map(), // last row seen for any conversation, closed ones included
+    fresh: new Map(), // conversation id -> time it entered the queue (highlight)
+    unread: new Set(),
+    drafts: new Map(),
+    pending: new Map(), // client_id -> {conversationId, text, status, node}
+    conv: null, // the selected conversation
+  };
+
+  function newConversationView(id, hint) {
+    return {
+      id,
+      loaded: false,
+      card: null,
+      status: hint && hint.status ? hint.status : null,
+      owner: null,
+      agentId: null,
+      agentName: "",
+      autonomy: null,
+      reason: "",
+      messages: new Map(), // seq -> {message, node}
+      maxSeq: 0,
+      busy: null, // "take_over" | "hand_back" | "close"
+      busyTimer: null,
+      gapTimer: null,
+      typingTimer: null,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Elements.
+  // ---------------------------------------------------------------------------------------------
+  const el = {
+    connection: $("[data-testid=connection]"),
+    connectionLabel: $(".connection__label"),
+    lists: {
+      queue: $("[data-testid=inbox-queue]"),
+      ai: $("[data-testid=inbox-ai]"),
+      mine: $("[data-testid=inbox-mine]"),
+      others: $("[data-testid=inbox-others]"),
+    },
+    counts: {
+      queue: $("[data-count=queue]"),
+      ai: $("[data-count=ai]"),
+      mine: $("[data-count=mine]"),
+      others: $("[data-count=others]"),
+    },
+    placeholder: $("#conv-placeholder"),
+    view: $("#conv-view"),
+    avatar: $("#conv-avatar"),
+    customer: $("#conv-customer"),
+    meta: $("#conv-meta"),
+    closed: $("#conv-closed"),
+    owner: $("[data-testid=conversation-owner]"),
+    takeOver: $("[data-testid=take-over]"),
+    handBack: $("[data-testid=hand-back]"),
+    handBackNote: $("[data-testid=hand-back-note]"),
+    close: $("[data-testid=close]"),
+    transcript: $("[data-testid=transcript]"),
+    jump: $("#jump-latest"),
+    typing: $("[data-testid=typing-indicator]"),
+    composer: $("#composer"),
+    reply: $("[data-testid=reply]"),
+    send: $("[data-testid=reply-send]"),
+    hint: $("#composer-hint"),
+    counter: $("#composer-count"),
+    card: $("[data-testid=handoff-card]"),
+    cardPlaceholder: $("#card-placeholder"),
+    cardBody: $("#card-body"),
+    reason: $("[data-testid=handoff-reason]"),
+    signals: $("#card-signals"),
+    summary: $("#card-summary"),
+    tried: $("#card-tried"),
+    abstentions: $("#card-abstentions"),
+    autonomy: $("#card-autonomy"),
+    scale: $("#card-scale"),
+    customerFacts: $("#card-customer"),
+    previous: $("#card-previous"),
+    toasts: $("#toasts"),
+  };
+
+  function applyStaticStrings() {
+    for (const node of $$("[data-i18n]", document)) node.textContent = t(node.dataset.i18n);
+    for (const node of $$("[data-i18n-placeholder]", document)) node.setAttribute("placeholder", t(node.dataset.i18nPlaceholder));
+    for (const node of $$("[data-i18n-aria-label]", document)) node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel));
+    for (const node of $$("[data-initials-of]", document)) paintAvatar(node, node.dataset.initialsOf);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Websocket with reconnect.
+  // ---------------------------------------------------------------------------------------------
+  function socketUrl() {
+    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    return `${scheme}//${window.location.host}${wsPath}`;
+  }
+
+  function isOpen() {
+    return state.socket !== null && state.socket.readyState === WebSocket.OPEN;
+  }
+
+  function send(frame) {
+    if (!isOpen()) return false;
+    state.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  function setConnection(value, detail) {
+    state.connection = value;
+    el.connection.dataset.state = value;
+    const labels = { connecting: "connConnecting", open: "connOpen", reconnecting: "connReconnecting" };
+    el.connectionLabel.textContent = t(labels[value]);
+    el.connection.title = detail || "";
+    renderConversationState();
+  }
+
+  function connect() {
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = null;
+    setConnection(state.everOpened ? "reconnecting" : state.attempts ? "reconnecting" : "connecting");
+    let socket;
+    try {
+      socket = new WebSocket(socketUrl());
+    } catch (error) {
+      scheduleReconnect(false);
+      return;
+    }
+    state.socket = socket;
+    let opened = false;
+    socket.addEventListener("open", () => {
+      if (state.socket !== socket) return;
+      opened = true;
+      state.everOpened = true;
+      state.attempts = 0;
+      state.failedHandshakes = 0;
+      setConnection("open");
+      if (state.conv) send({ type: "conversation.open", conversation_id: state.conv.id });
+    });
+    socket.addEventListener("message", (event) => {
+      if (state.socket !== socket || typeof event.data !== "string") return;
+      let frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch (error) {
+        return;
+      }
+      if (frame && typeof frame === "object") handleFrame(frame);
+    });
+    socket.addEventListener("close", () => {
+      if (state.socket !== socket) return;
+      state.socket = null;
+      scheduleReconnect(opened);
+    });
+  }
+
+  function scheduleReconnect(wasOpen) {
+    if (state.reconnectTimer) return;
+    if (!wasOpen) state.failedHandshakes += 1;
+    const base = Math.min(10000, 500 * Math.pow(2, state.attempts));
+    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    state.attempts += 1;
+    setConnection("reconnecting", t("connReconnectingIn", { seconds: Math.ceil(delay / 1000) }));
+    state.reconnectTimer = setTimeout(connect, delay);
+    // A refused handshake may mean the session is gone: check, and go to the login page if so.
+    if (!wasOpen && state.failedHandshakes >= 2) checkSession();
+  }
+
+  let sessionCheckInFlight = false;
+  function checkSession() {
+    if (sessionCheckInFlight || !window.fetch) return;
+    sessionCheckInFlight = true;
+    fetch(consoleUrl, { method: "HEAD", redirect: "manual", credentials: "same-origin", cache: "no-store" })
+      .then((response) => {
+        if (response.type === "opaqueredirect" || response.status === 302 || response.status === 403) {
+          toast(t("sessionExpired"), "session_expired", t("sessionTitle"));
+          const next = encodeURIComponent(consoleUrl + window.location.hash);
+          setTimeout(() => window.location.assign(`${loginUrl}?next=${next}`), 1200);
+        }
+      })
+      .catch(() => {})
+      .finally(() => {
+        sessionCheckInFlight = false;
+      });
+  }
+
+  function reconnectNow() {
+    if (state.socket === null) {
+      state.attempts = 0;
+      connect();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Frames from the server.
+  // ---------------------------------------------------------------------------------------------
+  function handleFrame(frame) {
+    switch (frame.type) {
+      case "inbox":
+        onInbox(Array.isArray(frame.conversations) ? frame.conversations : []);
+        break;
+      case "inbox.conversation":
+        if (frame.conversation) onInboxRow(frame.conversation);
+        break;
+      case "conversation":
+        if (frame.card) onCard(frame.card);
+        break;
+      case "message":
+        if (frame.message) onMessage(frame.conversation_id, frame.message);
+        break;
+      case "state":
+        if (frame.state) onState(frame.conversation_id, frame.state);
+        break;
+      case "typing":
+        onTyping(frame);
+        break;
+      case "ack":
+        onAck(frame);
+        break;
+      case "error":
+        onError(frame);
+        break;
+      default:
+        break;
+    }
+  }
+
+  function rowIsStale(row, previous) {
+    if (!previous) return false;
+    if ((row.last_seq || 0) < (previous.last_seq || 0)) return true;
+    const next = parseTime(row.updated_at);
+    const before = parseTime(previous.updated_at);
+    return next !== null && before !== null && next < before;
+  }
+
+  function onInbox(rows) {
+    const queuedBefore = new Set();
+    for (const row of state.rows.values()) if (row.owner === "queue") queuedBefore.add(row.id);
+    const reconnecting = state.inboxLoaded;
+    state.rows.clear();
+    for (const row of rows) {
+      if (!row || typeof row.id !== "number") continue;
+      state.known.set(row.id, row);
+      if (row.status !== "closed") state.rows.set(row.id, row);
+      if (reconnecting && row.owner === "queue" && !queuedBefore.has(row.id)) markFresh(row.id);
+    }
+    state.inboxLoaded = true;
+    renderInbox();
+    if (state.conv) {
+      const row = state.known.get(state.conv.id);
+      if (row) syncFromRow(row);
+    }
+  }
+
+  function onInboxRow(row) {
+    if (typeof row.id !== "number") return;
+    const previous = state.known.get(row.id);
+    if (rowIsStale(row, previous)) return;
+    state.known.set(row.id, row);
+    if (row.status === "closed") {
+      state.rows.delete(row.id);
+      state.fresh.delete(row.id);
+      state.unread.delete(row.id);
+    } else {
+      state.rows.set(row.id, row);
+      if (row.owner === "queue" && (!previous || previous.owner !== "queue" || previous.status === "closed")) {
+        markFresh(row.id);
+      }
+      if (row.owner !== "queue") state.fresh.delete(row.id);
+      const viewing = state.conv && state.conv.id === row.id;
+      if (
+        !viewing &&
+        previous &&
+        row.owner === "agent" &&
+        row.agent_id === me.id &&
+        (row.last_seq || 0) > (previous.last_seq || 0)
+      ) {
+        state.unread.add(row.id);
+      }
+    }
+    renderInbox();
+    if (state.conv && state.conv.id === row.id) {
+      syncFromRow(row);
+      checkForGap(row.last_seq || 0);
+    }
+  }
+
+  function markFresh(id) {
+    if (state.conv && state.conv.id === id) return;
+    state.fresh.set(id, Date.now());
+    const section = $('[data-section="queue"]');
+    if (section) {
+      section.classList.remove("is-pulsing");
+      void section.offsetWidth; // restart the animation
+      section.classList.add("is-pulsing");
+    }
+  }
+
+  function syncFromRow(row) {
+    const conv = state.conv;
+    const before = snapshot(conv);
+    conv.status = row.status;
+    conv.owner = row.owner;
+    conv.agentId = row.owner === "agent" ? row.agent_id : null;
+    conv.agentName = row.owner === "agent" ? row.agent_name || "" : "";
+    conv.autonomy = row.autonomy_level || conv.autonomy;
+    conv.reason = row.escalation_reason || "";
+    afterChange(conv, before);
+  }
+
+  function snapshot(conv) {
+    return { owner: conv.owner, status: conv.status, mine: isMine(conv) };
+  }
+
+  // Row and state frames both move a conversation: whichever comes first sees the transition.
+  function afterChange(conv, before) {
+    if (conv.status === "closed") hideTyping();
+    if (before.owner !== conv.owner || before.status !== conv.status) clearBusy(conv);
+    if (before.mine && !isMine(conv)) el.handBackNote.value = "";
+    renderConversationHeader();
+    renderConversationState();
+    if (!before.mine && isMine(conv) && !el.reply.disabled) el.reply.focus({ preventScroll: true });
+    if (conv.card) {
+      renderReason();
+      renderAutonomy();
+    }
+    // A fresh escalation comes with a new reason and signals: fetch the updated card.
+    if (conv.loaded && conv.owner === "queue" && before.owner && before.owner !== "queue") {
+      send({ type: "conversation.open", conversation_id: conv.id });
+    }
+  }
+
+  function onState(conversationId, st) {
+    const conv = state.conv;
+    if (!conv || conversationId !== conv.id) return;
+    const before = snapshot(conv);
+    conv.status = st.status || conv.status;
+    conv.owner = st.owner || conv.owner;
+    conv.autonomy = st.autonomy_level || conv.autonomy;
+    if (conv.owner === "agent") {
+      const name = st.agent_name || "";
+      const row = state.known.get(conv.id);
+      if (row && row.owner === "agent" && row.agent_name === name) conv.agentId = row.agent_id;
+      else if (conv.agentName !== name || conv.agentId === null) conv.agentId = name && name === me.name ? me.id : -1;
+      conv.agentName = name;
+    } else {
+      conv.agentId = null;
+      conv.agentName = "";
+    }
+    clearBusy(conv);
+    afterChange(conv, before);
+  }
+
+  function onCard(card) {
+    const conv = state.conv;
+    if (!conv || card.conversation_id !== conv.id) return;
+    conv.card = card;
+    conv.loaded = true;
+    const row = state.known.get(conv.id);
+    if (row) {
+      syncFromRow(row);
+    }
+    if (!row) conv.autonomy = card.autonomy_level || conv.autonomy;
+    conv.reason = (row ? row.escalation_reason : "") || card.reason || "";
+    conv.messages.clear();
+    conv.maxSeq = 0;
+    for (const message of Array.isArray(card.transcript) ? card.transcript : []) {
+      if (message && typeof message.seq === "number") {
+        conv.messages.set(message.seq, { message, node: null });
+        conv.maxSeq = Math.max(conv.maxSeq, message.seq);
+      }
+    }
+    renderTranscript(true);
+    renderCard();
+    if (!row) lookUpRow(conv);
+    renderConversationHeader();
+    renderConversationState();
+    // Messages sent before a reconnect and never acknowledged: send them again (same client_id).
+    for (const [clientId, pending] of state.pending) {
+      if (pending.conversationId === conv.id && pending.status === "sending") {
+        send({ type: "message.send", conversation_id: conv.id, client_id: clientId, text: pending.text });
+      }
+    }
+  }
+
+  // The card carries no status or owner: for a conversation the live inbox does not list (closed,
+  // or beyond the inbox limit), ask the staff API once.
+  function lookUpRow(conv) {
+    if (conv.lookedUp || !window.fetch) return;
+    conv.lookedUp = true;
+    fetch(`${apiInboxUrl}?closed=1`, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((data) => {
+        const rows = data && Array.isArray(data.conversations) ? data.conversations : [];
+        const row = rows.find((candidate) => candidate && candidate.id === conv.id);
+        if (!row || state.conv !== conv || state.known.has(conv.id)) return;
+        state.known.set(row.id, row);
+        syncFromRow(row);
+      })
+      .catch(() => {});
+  }
+
+  function onMessage(conversationId, message) {
+    const conv = state.conv;
+    if (!conv || conversationId !== conv.id || typeof message.seq !== "number") return;
+    if (message.author_kind === "customer") hideTyping();
+    addMessage(message);
+  }
+
+  function onTyping(frame) {
+    const conv = state.conv;
+    if (!conv || frame.conversation_id !== conv.id || frame.author_kind !== "customer") return;
+    if (frame.active && conv.status !== "closed") {
+      el.typing.hidden = false;
+      clearTimeout(conv.typingTimer);
+      conv.typingTimer = setTimeout(hideTyping, TYPING_TIMEOUT_MS);
+    } else {
+      hideTyping();
+    }
+  }
+
+  function hideTyping() {
+    el.typing.hidden = true;
+    if (state.conv) clearTimeout(state.conv.typingTimer);
+  }
+
+  function onAck(frame) {
+    const pending = state.pending.get(frame.client_id);
+    if (!pending) return;
+    state.pending.delete(frame.client_id);
+    const conv = state.conv;
+    if (!conv || conv.id !== pending.conversationId || typeof frame.seq !== "number") {
+      if (pending.node) pending.node.remove();
+      return;
+    }
+    if (conv.messages.has(frame.seq)) {
+      // The live message arrived first: it is already shown.
+      if (pending.node) pending.node.remove();
+      return;
+    }
+    const message = {
+      id: null,
+      seq: frame.seq,
+      client_id: null,
+      author_kind: "human",
+      author_name: me.name,
+      provenance: "human",
+      text: pending.text,
+      sources: [],
+      created_at: new Date().toISOString(),
+    };
+    if (pending.node) pending.node.remove();
+    addMessage(message, { own: true });
+  }
+
+  function onError(frame) {
+    const code = typeof frame.code === "string" ? frame.code : "";
+    const text = tOr(`error_${code}`, typeof frame.message === "string" && frame.message ? frame.message : code);
+    if (typeof frame.client_id === "string" && state.pending.has(frame.client_id)) {
+      const pending = state.pending.get(frame.client_id);
+      pending.status = "failed";
+      if (pending.node) markPendingFailed(pending, frame.client_id);
+    }
+    if (state.conv) clearBusy(state.conv);
+    renderConversationState();
+    toast(text, code);
+  }
+
+  function checkForGap(lastSeq) {
+    const conv = state.conv;
+    if (!conv || !conv.loaded || lastSeq <= conv.maxSeq) return;
+    clearTimeout(conv.gapTimer);
+    conv.gapTimer = setTimeout(() => {
+      const row = state.known.get(conv.id);
+      if (state.conv === conv && row && (row.last_seq || 0) > conv.maxSeq) {
+        // A live message went missing: the card carries the whole transcript again.
+        send({ type: "conversation.open", conversation_id: conv.id });
+      }
+    }, 2500);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Inbox.
+  // ---------------------------------------------------------------------------------------------
+  const itemNodes = new Map(); // conversation id -> <li>
+
+  function groupOf(row) {
+    if (row.owner === "queue") return "queue";
+    if (row.owner === "ai") return "ai";
+    return row.agent_id === me.id ? "mine" : "others";
+  }
+
+  function renderInbox() {
+    const groups = { queue: [], mine: [], ai: [], others: [] };
+    for (const row of state.rows.values()) {
+      if (row.status === "closed") continue;
+      const group = groupOf(row);
+      if (groups[group]) groups[group].push(row);
+    }
+    const byQueuedAt = (a, b) =>
+      (parseTime(a.queued_at) ?? parseTime(a.updated_at) ?? 0) - (parseTime(b.queued_at) ?? parseTime(b.updated_at) ?? 0) ||
+      a.id - b.id;
+    const byRecent = (a, b) => (parseTime(b.updated_at) || 0) - (parseTime(a.updated_at) || 0) || b.id - a.id;
+    groups.queue.sort(byQueuedAt);
+    groups.mine.sort(byRecent);
+    groups.ai.sort(byRecent);
+    groups.others.sort(byRecent);
+
+    const seen = new Set();
+    for (const [group, rows] of Object.entries(groups)) {
+      const list = el.lists[group];
+      rows.forEach((row, index) => {
+        seen.add(row.id);
+        let item = itemNodes.get(row.id);
+        if (!item) {
+          item = buildInboxItem(row.id);
+          itemNodes.set(row.id, item);
+        }
+        fillInboxItem(item, row, group);
+        if (list.children[index] !== item) list.insertBefore(item, list.children[index] || null);
+      });
+      while (list.children.length > rows.length) list.lastElementChild.remove();
+      el.counts[group].textContent = String(rows.length);
+      list.parentElement.classList.toggle("is-empty", rows.length === 0);
+    }
+    for (const [id, item] of itemNodes) {
+      if (!seen.has(id)) {
+        item.remove();
+        itemNodes.delete(id);
+      }
+    }
+    updateTitle(groups.queue.length);
+    tickClocks();
+  }
+
+  function buildInboxItem(id) {
+    const button = h("button", {
+      type: "button",
+      class: "item",
+      "data-testid": "inbox-item",
+      "data-conversation-id": String(id),
+      onclick: () => selectConversation(id),
+    });
+    const avatar = h("span", { class: "avatar", "aria-hidden": "true" });
+    const name = h("span", { class: "item__name" });
+    const time = h("span", { class: "item__time" });
+    const top = h("span", { class: "item__top" }, [name, time]);
+    const sub = h("span", { class: "item__sub" });
+    const tags = h("span", { class: "item__tags" });
+    const body = h("span", { class: "item__body" }, [top, sub, tags]);
+    button.append(avatar, body);
+    return h("li", { class: "inbox-row" }, [button]);
+  }
+
+  function fillInboxItem(item, row, group) {
+    const button = item.firstElementChild;
+    const [avatar, body] = button.children;
+    const [top, sub, tags] = body.children;
+    const [name, time] = top.children;
+    const customer = row.customer || t("authorCustomer");
+    button.dataset.owner = row.owner;
+    button.dataset.group = group;
+    const selected = state.conv && state.conv.id === row.id;
+    if (selected) button.setAttribute("aria-current", "true");
+    else button.removeAttribute("aria-current");
+    button.classList.toggle("is-fresh", state.fresh.has(row.id));
+    button.classList.toggle("is-unread", state.unread.has(row.id));
+    if (avatar.dataset.name !== customer) {
+      paintAvatar(avatar, customer);
+      avatar.dataset.name = customer;
+    }
+    name.textContent = customer;
+    if (group === "queue") {
+      time.dataset.waitSince = row.queued_at || row.updated_at || "";
+      delete time.dataset.ago;
+      time.classList.add("item__time--wait");
+    } else {
+      time.dataset.ago = row.updated_at || "";
+      delete time.dataset.waitSince;
+      time.classList.remove("item__time--wait", "is-warn", "is-late");
+    }
+    if (group === "queue" && row.escalation_reason) {
+      sub.textContent = row.escalation_reason;
+      sub.classList.add("item__sub--reason");
+    } else {
+      sub.textContent = row.last_message || "—";
+      sub.classList.remove("item__sub--reason");
+    }
+    tags.replaceChildren();
+    if (state.fresh.has(row.id)) tags.append(h("span", { class: "tag tag--new", text: t("newInQueue") }));
+    if (state.unread.has(row.id)) tags.append(h("span", { class: "tag tag--unread", text: t("unread") }));
+    if (group === "others" && row.agent_name) tags.append(h("span", { class: "tag tag--agent", text: row.agent_name }));
+    if (row.autonomy_level === "human_only") {
+      tags.append(h("span", { class: "tag tag--level", text: t("level_human_only") }));
+    }
+    if (row.channel && row.channel !== "widget") tags.append(h("span", { class: "tag", text: tOr(`channel_${row.channel}`, row.channel) }));
+    if (row.locale) tags.append(h("span", { class: "tag tag--locale", text: String(row.locale).toUpperCase() }));
+    tags.hidden = tags.childElementCount === 0;
+  }
+
+  function tickClocks() {
+    const now = Date.now();
+    for (const node of $$(".item__time[data-wait-since]")) {
+      const since = parseTime(node.dataset.waitSince);
+      if (since === null) {
+        node.textContent = "";
+        continue;
+      }
+      const waited = now - since;
+      node.textContent = formatWait(waited);
+      node.title = t("waitingFor", { time: formatWait(waited) });
+      node.classList.toggle("is-warn", waited >= 120000 && waited < 300000);
+      node.classList.toggle("is-late", waited >= 300000);
+    }
+    for (const node of $$(".item__time[data-ago]")) {
+      const at = parseTime(node.dataset.ago);
+      node.textContent = at === null ? "" : formatAgo(at);
+      node.title = at === null ? "" : fmtFull.format(at);
+    }
+    // Fade the "new in queue" highlight after a while.
+    let changed = false;
+    for (const [id, at] of state.fresh) {
+      if (now - at > NEW_HIGHLIGHT_MS) {
+        state.fresh.delete(id);
+        changed = true;
+      }
+    }
+    if (changed) renderInbox();
+  }
+
+  function updateTitle(waiting) {
+    const title = waiting > 0 ? `(${waiting}) ${t("appName")}` : t("appName");
+    if (document.title !== title) document.title = title;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Selecting a conversation.
+  // ---------------------------------------------------------------------------------------------
+  function selectConversation(id, hint) {
+    if (typeof id !== "number" || !Number.isFinite(id)) return;
+    const previous = state.conv;
+    if (previous && previous.id === id) {
+      if (!previous.loaded) send({ type: "conversation.open", conversation_id: id });
+      return;
+    }
+    if (previous) {
+      saveDraft(previous.id);
+      stopTyping();
+      clearTimeout(previous.gapTimer);
+      clearTimeout(previous.busyTimer);
+      clearTimeout(previous.typingTimer);
+    }
+    state.conv = newConversationView(id, hint);
+    state.fresh.delete(id);
+    state.unread.delete(id);
+    const row = state.known.get(id);
+    if (row) syncFromRow(row);
+    if (window.location.hash !== `#c${id}`) history.replaceState(null, "", `#c${id}`);
+    el.placeholder.hidden = true;
+    el.view.hidden = false;
+    el.handBackNote.value = "";
+    el.reply.value = state.drafts.get(id) || "";
+    hideTyping();
+    el.transcript.replaceChildren(h("div", { class: "transcript__loading", text: t("loading") }));
+    el.jump.hidden = true;
+    el.cardPlaceholder.hidden = false;
+    el.cardBody.hidden = true;
+    el.card.removeAttribute("data-conversation-id");
+    renderConversationHeader();
+    renderConversationState();
+    renderInbox();
+    send({ type: "conversation.open", conversation_id: id });
+  }
+
+  function saveDraft(id) {
+    const text = el.reply.value;
+    if (text.trim()) state.drafts.set(id, text);
+    else state.drafts.delete(id);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Conversation header, owner label and actions.
+  // ---------------------------------------------------------------------------------------------
+  function isMine(conv) {
+    return conv.owner === "agent" && conv.agentId === me.id;
+  }
+
+  function ownerText(conv) {
+    if (conv.owner === "ai") return t("ownerAi");
+    if (conv.owner === "queue") return t("ownerQueue");
+    if (conv.owner === "agent") return conv.agentName ? t("ownerAgent", { name: conv.agentName }) : t("ownerAgentUnknown");
+    return t("ownerUnknown");
+  }
+
+  function renderConversationHeader() {
+    const conv = state.conv;
+    if (!conv) return;
+    const row = state.known.get(conv.id);
+    const card = conv.card;
+    const name = (card && card.customer && card.customer.name) || (row && row.customer) || t("authorCustomer");
+    el.customer.textContent = name;
+    paintAvatar(el.avatar, name);
+    const parts = [t("conversationNumber", { id: conv.id })];
+    const channel = row && row.channel;
+    if (channel) parts.push(tOr(`channel_${channel}`, channel));
+    const locale = (row && row.locale) || (card && card.customer && card.customer.locale);
+    if (locale) parts.push(String(locale).toUpperCase());
+    el.meta.textContent = parts.join(" · ");
+
+    el.owner.dataset.owner = conv.owner || "";
+    el.owner.textContent = ownerText(conv);
+    el.owner.classList.toggle("is-mine", isMine(conv));
+    el.owner.title = isMine(conv) ? t("youBadge") : "";
+    el.owner.hidden = !conv.owner && conv.status === "closed";
+    el.closed.hidden = conv.status !== "closed";
+  }
+
+  function renderConversationState() {
+    const conv = state.conv;
+    if (!conv) return;
+    const online = state.connection === "open" && isOpen();
+    const open = conv.status !== "closed";
+    const mine = isMine(conv);
+    const ready = online && conv.loaded && open && !conv.busy;
+    const canTakeOver = ready && (conv.owner === "ai" || conv.owner === "queue" || conv.owner === null);
+    const canHandBack = ready && mine;
+    const canClose = ready && (mine || conv.owner === "ai" || conv.owner === "queue");
+    const canReply = online && conv.loaded && open && mine;
+
+    el.takeOver.disabled = !canTakeOver;
+    el.handBack.disabled = !canHandBack;
+    el.handBackNote.disabled = !canHandBack;
+    el.close.disabled = !canClose;
+    el.takeOver.textContent = conv.busy === "take_over" ? t("takingOver") : t("takeOver");
+    el.handBack.textContent = conv.busy === "hand_back" ? t("handingBack") : t("handBack");
+    el.close.textContent = conv.busy === "close" ? t("closing") : t("close");
+    el.handBack.title = mine && conv.autonomy === "human_only" ? t("humanOnlyHint") : "";
+    el.view.dataset.mine = mine ? "true" : "false";
+    el.view.dataset.status = conv.status || "";
+
+    el.reply.disabled = !canReply;
+    let placeholder;
+    if (!open) placeholder = t("replyClosed");
+    else if (!online) placeholder = t("replyOffline");
+    else if (mine) placeholder = t("replyPlaceholder");
+    else if (conv.owner === "queue") placeholder = t("replyQueue");
+    else if (conv.owner === "ai") placeholder = t("replyAi");
+    else if (conv.owner === "agent") placeholder = t("replyOther", { name: conv.agentName || t("authorAgent") });
+    else placeholder = t("replyTakeOverFirst");
+    el.reply.placeholder = placeholder;
+    el.hint.textContent = canReply ? t("replyHint") : "";
+    el.hint.classList.toggle("is-warning", false);
+    if (mine && open && conv.autonomy === "human_only") {
+      el.hint.textContent = t("humanOnlyHint");
+      el.hint.classList.add("is-warning");
+    }
+    updateSendButton();
+  }
+
+  function updateSendButton() {
+    const conv = state.conv;
+    const length = el.reply.value.length;
+    const canReply = !el.reply.disabled && conv && isMine(conv);
+    el.send.disabled = !canReply || el.reply.value.trim() === "" || length > MAX_REPLY_CHARS;
+    el.counter.textContent = length > MAX_REPLY_CHARS * 0.8 ? `${length} / ${MAX_REPLY_CHARS}` : "";
+    el.counter.classList.toggle("is-over", length > MAX_REPLY_CHARS);
+  }
+
+  function setBusy(conv, action) {
+    conv.busy = action;
+    clearTimeout(conv.busyTimer);
+    conv.busyTimer = setTimeout(() => {
+      if (conv.busy === action) {
+        conv.busy = null;
+        renderConversationState();
+      }
+    }, ACTION_TIMEOUT_MS);
+    renderConversationState();
+  }
+
+  function clearBusy(conv) {
+    conv.busy = null;
+    clearTimeout(conv.busyTimer);
+  }
+
+  function takeOver() {
+    const conv = state.conv;
+    if (!conv || el.takeOver.disabled) return;
+    if (send({ type: "conversation.take_over", conversation_id: conv.id })) setBusy(conv, "take_over");
+  }
+
+  function handBack() {
+    const conv = state.conv;
+    if (!conv || el.handBack.disabled) return;
+    const note = el.handBackNote.value.trim().slice(0, 1000);
+    if (send({ type: "conversation.hand_back", conversation_id: conv.id, note })) setBusy(conv, "hand_back");
+  }
+
+  function closeConversation() {
+    const conv = state.conv;
+    if (!conv || el.close.disabled) return;
+    stopTyping();
+    if (send({ type: "conversation.close", conversation_id: conv.id, outcome: "resolved" })) setBusy(conv, "close");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Replying, with the agent's own typing indicator.
+  // ---------------------------------------------------------------------------------------------
+  let typingSentAt = 0;
+  let typingActive = false;
+  let typingStopTimer = null;
+
+  function noteTyping() {
+    const conv = state.conv;
+    if (!conv || !isMine(conv)) return;
+    const now = Date.now();
+    if (!typingActive || now - typingSentAt > 3000) {
+      if (send({ type: "typing", conversation_id: conv.id, active: true })) {
+        typingActive = true;
+        typingSentAt = now;
+      }
+    }
+    clearTimeout(typingStopTimer);
+    typingStopTimer = setTimeout(stopTyping, 4000);
+  }
+
+  function stopTyping() {
+    clearTimeout(typingStopTimer);
+    if (typingActive && state.conv) send({ type: "typing", conversation_id: state.conv.id, active: false });
+    typingActive = false;
+  }
+
+  function sendReply() {
+    const conv = state.conv;
+    if (!conv || el.send.disabled) return;
+    const text = el.reply.value.trim();
+    if (!text) return;
+    const clientId = uuid();
+    const pending = { conversationId: conv.id, text, status: "sending", node: null };
+    state.pending.set(clientId, pending);
+    pending.node = buildPendingNode(pending, clientId);
+    el.transcript.appendChild(pending.node);
+    scrollToBottom();
+    stopTyping();
+    send({ type: "message.send", conversation_id: conv.id, client_id: clientId, text });
+    el.reply.value = "";
+    state.drafts.delete(conv.id);
+    updateSendButton();
+    el.reply.focus();
+  }
+
+  function buildPendingNode(pending, clientId) {
+    const node = buildMessageNode(
+      {
+        seq: null,
+        author_kind: "human",
+        author_name: me.name,
+        provenance: "human",
+        text: pending.text,
+        sources: [],
+        created_at: new Date().toISOString(),
+      },
+      { pending: true }
+    );
+    node.dataset.clientId = clientId;
+    return node;
+  }
+
+  function markPendingFailed(pending, clientId) {
+    const node = pending.node;
+    node.classList.remove("is-pending");
+    node.classList.add("is-failed");
+    const status = node.querySelector(".msg__status");
+    if (!status) return;
+    status.replaceChildren(
+      h("span", { text: t("notSent") }),
+      h("button", {
+        type: "button",
+        class: "link-button",
+        text: t("retry"),
+        onclick: () => {
+          const conv = state.conv;
+          if (!conv || conv.id !== pending.conversationId || !isMine(conv) || !isOpen()) {
+            toast(t("error_not_owner"), "not_owner");
+            return;
+          }
+          pending.status = "sending";
+          node.classList.remove("is-failed");
+          node.classList.add("is-pending");
+          status.replaceChildren(h("span", { text: t("sending") }));
+          send({ type: "message.send", conversation_id: conv.id, client_id: clientId, text: pending.text });
+        },
+      })
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transcript.
+  // ---------------------------------------------------------------------------------------------
+  function authorLabel(message) {
+    switch (message.author_kind) {
+      case "customer":
+        return t("authorCustomer");
+      case "ai":
+        return t("authorAi");
+      case "human":
+        return message.author_name || t("authorAgent");
+      case "system":
+        return t("authorSystem");
+      default:
+        return humanize(message.author_kind);
+    }
+  }
+
+  function buildMessageNode(message, options) {
+    const kind = ["customer", "ai", "human", "system"].includes(message.author_kind) ? message.author_kind : "system";
+    const createdAt = parseTime(message.created_at);
+    const node = h("article", {
+      class: `msg msg--${kind}`,
+      "data-testid": "message",
+      "data-author-kind": message.author_kind,
+      "data-seq": message.seq === null || message.seq === undefined ? "" : String(message.seq),
+    });
+    if (options && options.pending) node.classList.add("is-pending");
+    if (kind === "human" && message.author_name && message.author_name === me.name) node.classList.add("is-own");
+
+    const meta = h("header", { class: "msg__meta" });
+    meta.append(h("span", { class: "msg__author", "data-testid": "author", text: authorLabel(message) }));
+    if (kind === "ai") meta.append(h("span", { class: "badge badge--ai", title: t("authorAi"), text: t("aiBadge") }));
+    const provenanceKey = `provenance_${message.provenance}`;
+    if (message.provenance && Object.prototype.hasOwnProperty.call(DICT, provenanceKey)) {
+      meta.append(h("span", { class: "msg__provenance", text: t(provenanceKey) }));
+    }
+    if (createdAt !== null) {
+      meta.append(
+        h("time", {
+          class: "msg__time",
+          datetime: new Date(createdAt).toISOString(),
+          title: fmtFull.format(createdAt),
+          text: fmtTime.format(createdAt),
+        })
+      );
+    }
+
+    const bubble = h("div", { class: "msg__bubble" }, [h("div", { class: "msg__text", "data-testid": "text", text: message.text || "" })]);
+    const sources = Array.isArray(message.sources) ? message.sources.filter((s) => s && (s.title || s.slug)) : [];
+    if (kind === "ai" && sources.length) {
+      const list = h("ul", { class: "msg__sources", "data-testid": "sources" });
+      for (const source of sources) {
+        list.append(h("li", { class: "source", title: source.slug || "", text: source.title || source.slug }));
+      }
+      bubble.append(h("div", { class: "msg__sources-wrap" }, [h("span", { class: "msg__sources-label", text: t("sources") }), list]));
+    }
+    node.append(meta, bubble);
+    if (options && options.pending) node.append(h("div", { class: "msg__status" }, [h("span", { text: t("sending") })]));
+    return node;
+  }
+
+  function dividerNode(ms) {
+    return h("div", { class: "day-divider", role: "separator", "data-day": dayKey(ms) }, [h("span", { text: dayLabel(ms) })]);
+  }
+
+  function pendingNodesOf(conv) {
+    const nodes = [];
+    for (const pending of state.pending.values()) {
+      if (pending.conversationId === conv.id && pending.node) nodes.push(pending.node);
+    }
+    return nodes;
+  }
+
+  function renderTranscript(stickToBottom) {
+    const conv = state.conv;
+    if (!conv) return;
+    const wasNearBottom = isNearBottom();
+    const previousScroll = el.transcript.scrollTop;
+    const fragment = document.createDocumentFragment();
+    let lastDay = null;
+    const seqs = Array.from(conv.messages.keys()).sort((a, b) => a - b);
+    for (const seq of seqs) {
+      const entry = conv.messages.get(seq);
+      const at = parseTime(entry.message.created_at);
+      if (at !== null && dayKey(at) !== lastDay) {
+        fragment.append(dividerNode(at));
+        lastDay = dayKey(at);
+      }
+      entry.node = buildMessageNode(entry.message);
+      fragment.append(entry.node);
+    }
+    for (const node of pendingNodesOf(conv)) fragment.append(node);
+    el.transcript.replaceChildren(fragment);
+    el.transcript.dataset.lastDay = lastDay || "";
+    if (stickToBottom || wasNearBottom) scrollToBottom();
+    else el.transcript.scrollTop = previousScroll;
+  }
+
+  function addMessage(message, options) {
+    const conv = state.conv;
+    const existing = conv.messages.get(message.seq);
+    if (existing) {
+      // Same seq seen twice (ack then live message): keep one, refreshed with the server's copy.
+      if (options && options.own) return;
+      existing.message = message;
+      if (existing.node && existing.node.isConnected) {
+        const fresh = buildMessageNode(message);
+        existing.node.replaceWith(fresh);
+        existing.node = fresh;
+      }
+      return;
+    }
+    const nearBottom = isNearBottom();
+    const entry = { message, node: null };
+    conv.messages.set(message.seq, entry);
+    if (message.seq < conv.maxSeq) {
+      renderTranscript(false);
+      return;
+    }
+    conv.maxSeq = message.seq;
+    const at = parseTime(message.created_at);
+    const firstPending = pendingNodesOf(conv).find((node) => node.isConnected) || null;
+    if (at !== null && dayKey(at) !== el.transcript.dataset.lastDay) {
+      el.transcript.insertBefore(dividerNode(at), firstPending);
+      el.transcript.dataset.lastDay = dayKey(at);
+    }
+    const loading = el.transcript.querySelector(".transcript__loading");
+    if (loading) loading.remove();
+    entry.node = buildMessageNode(message);
+    el.transcript.insertBefore(entry.node, firstPending);
+    if (nearBottom || (options && options.own)) scrollToBottom();
+    else el.jump.hidden = false;
+  }
+
+  function isNearBottom() {
+    const node = el.transcript;
+    return node.scrollHeight - node.scrollTop - node.clientHeight < 120;
+  }
+
+  function scrollToBottom() {
+    el.transcript.scrollTop = el.transcript.scrollHeight;
+    el.jump.hidden = true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Handoff card.
+  // ---------------------------------------------------------------------------------------------
+  function renderCard() {
+    const conv = state.conv;
+    if (!conv || !conv.card) return;
+    const card = conv.card;
+    el.card.dataset.conversationId = String(conv.id);
+    el.cardPlaceholder.hidden = true;
+    el.cardBody.hidden = false;
+
+    el.signals.replaceChildren();
+    for (const signal of Array.isArray(card.signals) ? card.signals : []) {
+      const code = typeof signal === "string" ? signal : signal && (signal.name || signal.code);
+      if (!code) continue;
+      el.signals.append(h("li", { class: "chip chip--signal", title: String(code), text: tOr(`signal_${code}`, humanize(code)) }));
+    }
+    renderReason();
+
+    el.summary.textContent = card.summary || t("cardNoSummary");
+    el.summary.classList.toggle("is-muted", !card.summary);
+
+    el.tried.replaceChildren();
+    const tried = Array.isArray(card.tried) ? card.tried : [];
+    for (const item of tried) {
+      if (!item) continue;
+      const value = typeof item.confidence === "number" ? item.confidence : null;
+      const percent = value === null ? null : Math.round((value <= 1 ? value * 100 : value) * 1) / 1;
+      const bar = h("span", { class: "meter", "aria-hidden": "true" }, [h("span", { class: "meter__fill" })]);
+      if (percent !== null) {
+        bar.firstChild.style.width = `${Math.max(0, Math.min(100, percent))}%`;
+        bar.classList.toggle("is-low", percent < 45);
+      }
+      el.tried.append(
+        h("li", { class: "tried__item" }, [
+          h("span", { class: "tried__title", title: item.article || "", text: item.title || item.article || "—" }),
+          h("span", { class: "tried__confidence" }, [
+            bar,
+            h("span", { class: "tried__value", text: percent === null ? "—" : t("confidence", { value: `${percent}%` }) }),
+          ]),
+        ])
+      );
+    }
+    if (!tried.length) el.tried.append(h("li", { class: "tried__empty", text: t("cardNothingTried") }));
+    const abstentions = Number(card.ai_abstentions) || 0;
+    el.abstentions.textContent = abstentions > 0 ? t("cardAbstentions", { n: abstentions }) : "";
+    el.abstentions.hidden = abstentions === 0;
+
+    renderAutonomy();
+
+    const customer = card.customer || {};
+    el.customerFacts.replaceChildren();
+    const fact = (label, value, className) =>
+      el.customerFacts.append(h("dt", { text: label }), h("dd", { class: className || null }, [value]));
+    fact(t("factName"), customer.name || "—");
+    fact(t("factEmail"), customer.email || t("noEmail"), customer.email ? null : "is-muted");
+    fact(
+      t("factIdentity"),
+      h("span", {
+        class: `badge ${customer.identified ? "badge--ok" : "badge--muted"}`,
+        "data-testid": "customer-identified",
+        "data-identified": customer.identified ? "true" : "false",
+        text: customer.identified ? t("identified") : t("anonymous"),
+      })
+    );
+    if (customer.locale) fact(t("factLocale"), String(customer.locale).toUpperCase());
+
+    el.previous.replaceChildren();
+    const previous = Array.isArray(customer.previous_conversations) ? customer.previous_conversations : [];
+    for (const item of previous) {
+      if (!item || typeof item.id !== "number") continue;
+      const at = parseTime(item.created_at);
+      el.previous.append(
+        h("li", {}, [
+          h(
+            "button",
+            {
+              type: "button",
+              class: "previous__item",
+              "data-conversation-id": String(item.id),
+              onclick: () => selectConversation(item.id, { status: item.status }),
+            },
+            [
+              h("span", { class: "previous__id", text: `#${item.id}` }),
+              h("span", { class: `status-dot status-dot--${item.status === "open" ? "open" : "closed"}`, text: tOr(`status_${item.status}`, humanize(item.status)) }),
+              h("span", { class: "previous__date", text: at === null ? "" : fmtDate.format(at) }),
+            ]
+          ),
+        ])
+      );
+    }
+    if (!previous.length) el.previous.append(h("li", { class: "previous__empty", text: t("cardNoPrevious") }));
+  }
+
+  function renderReason() {
+    const conv = state.conv;
+    const reason = conv.reason || "";
+    el.reason.textContent = reason || t("cardNoReason");
+    el.reason.dataset.empty = reason ? "false" : "true";
+    el.reason.classList.toggle("is-muted", !reason);
+    // Signals belong to the current escalation: none once the conversation went back to the AI.
+    el.signals.hidden = !reason || el.signals.childElementCount === 0;
+  }
+
+  function renderAutonomy() {
+    const conv = state.conv;
+    const level = conv.autonomy || (conv.card && conv.card.autonomy_level) || "";
+    el.autonomy.textContent = level ? tOr(`level_${level}`, humanize(level)) : "—";
+    el.autonomy.dataset.level = level;
+    el.scale.replaceChildren();
+    const index = AUTONOMY_LEVELS.indexOf(level);
+    AUTONOMY_LEVELS.forEach((name, i) => {
+      el.scale.append(
+        h("li", {
+          class: `scale__step${i === index ? " is-current" : ""}${i <= index ? " is-filled" : ""}`,
+          title: t(`level_${name}`),
+        })
+      );
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Toasts (errors for the agent).
+  // ---------------------------------------------------------------------------------------------
+  function toast(text, code, title) {
+    const node = h("div", { class: "toast", role: "alert", "data-testid": "error", "data-code": code || "" }, [
+      h("div", { class: "toast__body" }, [
+        h("strong", { class: "toast__title", text: title || t("errorTitle") }),
+        h("span", { class: "toast__text", text }),
+      ]),
+      h("button", { type: "button", class: "toast__close", "aria-label": t("dismiss"), text: "×", onclick: () => node.remove() }),
+    ]);
+    el.toasts.append(node);
+    while (el.toasts.childElementCount > 4) el.toasts.firstElementChild.remove();
+    setTimeout(() => node.remove(), 9000);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Wiring.
+  // ---------------------------------------------------------------------------------------------
+  function wire() {
+    el.takeOver.addEventListener("click", takeOver);
+    el.handBack.addEventListener("click", handBack);
+    el.close.addEventListener("click", closeConversation);
+    el.handBackNote.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.isComposing) {
+        event.preventDefault();
+        handBack();
+      }
+    });
+    el.composer.addEventListener("submit", (event) => {
+      event.preventDefault();
+      sendReply();
+    });
+    el.reply.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+        event.preventDefault();
+        sendReply();
+      }
+    });
+    el.reply.addEventListener("input", () => {
+      updateSendButton();
+      if (el.reply.value.trim()) noteTyping();
+      else stopTyping();
+    });
+    el.reply.addEventListener("blur", stopTyping);
+    el.jump.addEventListener("click", scrollToBottom);
+    el.transcript.addEventListener("scroll", () => {
+      if (isNearBottom()) el.jump.hidden = true;
+    });
+    for (const toggle of $$(".inbox-section__toggle")) {
+      toggle.addEventListener("click", () => {
+        const section = toggle.closest(".inbox-section");
+        const collapsed = section.classList.toggle("is-collapsed");
+        toggle.setAttribute("aria-expanded", collapsed ? "false" : "true");
+      });
+    }
+    window.addEventListener("hashchange", () => {
+      const id = idFromHash();
+      if (id !== null && (!state.conv || state.conv.id !== id)) selectConversation(id);
+    });
+    window.addEventListener("online", reconnectNow);
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") reconnectNow();
+    });
+    window.addEventListener("beforeunload", stopTyping);
+  }
+
+  function idFromHash() {
+    const match = /^#c(\d+)$/.exec(window.location.hash || "");
+    return match ? Number(match[1]) : null;
+  }
+
+  applyStaticStrings();
+  wire();
+  renderInbox();
+  const initial = idFromHash();
+  if (initial !== null) selectConversation(initial);
+  connect();
+  setInterval(tickClocks, 1000);
+})();
