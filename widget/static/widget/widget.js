@@ -1,0 +1,870 @@
+/*! cxhub chat widget — plain JS, no build step. Embed with:
+ *  <script src="https://cxhub.example/static/widget/widget.js" data-site-key="…" async></script>
+ * Everything renders inside an open Shadow DOM; server text is only ever set with textContent.
+ */
+(function () {
+  'use strict';
+  if (window.CxHub && window.CxHub._loaded) return;
+
+  var script = document.currentScript || document.querySelector('script[data-site-key]');
+  if (!script) return;
+  var siteKey = script.getAttribute('data-site-key') || '';
+  var base = new URL(script.src, location.href).origin;
+  var wsBase = base.replace(/^http/, 'ws');
+  var KEY = 'cxhub:' + siteKey + ':';
+
+  // ---------------------------------------------------------------- strings
+  var LEVELS = ['self_service', 'ai_only', 'ai_with_approval', 'human_with_ai', 'human_only'];
+  var STRINGS = {
+    en: {
+      title: 'Customer support',
+      openChat: 'Open chat',
+      closeChat: 'Close chat',
+      unread: '{n} unread',
+      partnerAi: 'AI assistant',
+      partnerQueue: 'Waiting for a person',
+      talk: 'Talk to a person',
+      levelLabel: 'Who helps you',
+      self_service: 'Find it myself',
+      ai_only: 'Chat with AI',
+      ai_with_approval: 'AI, checked by a person',
+      human_with_ai: 'A person, helped by AI',
+      human_only: 'Only a person',
+      stConnecting: 'Connecting…',
+      stAi: 'AI assistant — a person is one click away',
+      stSelf: 'Find answers yourself — a person is one click away',
+      stApproval: 'AI answers are checked by a person before you see them',
+      stQueue: 'Connecting you with a person…',
+      stQueuePos: 'Connecting you with a person… You are number {n} in the queue.',
+      stAgent: 'You are talking with {name}',
+      stClosed: 'This conversation is closed.',
+      newConv: 'Start a new conversation',
+      cnConnecting: 'Connecting…',
+      cnOpen: 'Connected',
+      cnReconnecting: 'Reconnecting…',
+      cnOffline: 'Offline',
+      cnPolling: 'Connected (limited mode)',
+      messagesLabel: 'Conversation',
+      you: 'You',
+      ai: 'AI assistant',
+      aiBadge: 'AI',
+      personBadge: 'Person',
+      assisted: '{name}, with AI assistance',
+      approved: 'AI, reviewed by a person',
+      agent: 'Support agent',
+      notice: 'Notice',
+      source: 'Source: {title}',
+      sending: 'Sending…',
+      failed: 'Not sent: {reason}',
+      typing: '{name} is typing…',
+      someone: 'Someone',
+      placeholder: 'Write your message…',
+      composerLabel: 'Your message',
+      counter: '{n} of {max} characters',
+      send: 'Send',
+      errOrigin: 'Chat is not available on this website.',
+      errGeneric: 'Something went wrong. Please try again.'
+    },
+    fr: {
+      title: 'Service client',
+      openChat: 'Ouvrir le chat',
+      closeChat: 'Fermer le chat',
+      unread: '{n} non lu(s)',
+      partnerAi: 'Assistant IA',
+      partnerQueue: 'En attente d’une personne',
+      talk: 'Parler à une personne',
+      levelLabel: 'Qui vous aide',
+      self_service: 'Chercher moi-même',
+      ai_only: 'Discuter avec l’IA',
+      ai_with_approval: 'IA, vérifiée par une personne',
+      human_with_ai: 'Une personne, aidée par l’IA',
+      human_only: 'Seulement une personne',
+      stConnecting: 'Connexion…',
+      stAi: 'Assistant IA — une personne est à portée d’un clic',
+      stSelf: 'Trouvez la réponse vous-même — une personne est à portée d’un clic',
+      stApproval: 'Les réponses de l’IA sont vérifiées par une personne avant de vous parvenir',
+      stQueue: 'Nous vous mettons en relation avec une personne…',
+      stQueuePos: 'Nous vous mettons en relation avec une personne… Vous êtes numéro {n} dans la file.',
+      stAgent: 'Vous discutez avec {name}',
+      stClosed: 'Cette conversation est terminée.',
+      newConv: 'Nouvelle conversation',
+      cnConnecting: 'Connexion…',
+      cnOpen: 'Connecté',
+      cnReconnecting: 'Reconnexion…',
+      cnOffline: 'Hors ligne',
+      cnPolling: 'Connecté (mode limité)',
+      messagesLabel: 'Conversation',
+      you: 'Vous',
+      ai: 'Assistant IA',
+      aiBadge: 'IA',
+      personBadge: 'Personne',
+      assisted: '{name}, avec l’aide de l’IA',
+      approved: 'IA, relue par une personne',
+      agent: 'Conseiller',
+      notice: 'Information',
+      source: 'Source : {title}',
+      sending: 'Envoi…',
+      failed: 'Non envoyé : {reason}',
+      typing: '{name} est en train d’écrire…',
+      someone: 'Quelqu’un',
+      placeholder: 'Écrivez votre message…',
+      composerLabel: 'Votre message',
+      counter: '{n} caractères sur {max}',
+      send: 'Envoyer',
+      errOrigin: 'Le chat n’est pas disponible sur ce site.',
+      errGeneric: 'Une erreur est survenue. Veuillez réessayer.'
+    }
+  };
+  function pickLocale(l) { return /^fr/i.test(l || '') ? 'fr' : 'en'; }
+  var locale = pickLocale(document.documentElement.lang || navigator.language);
+  function t(key, vars) {
+    var s = STRINGS[locale][key] || STRINGS.en[key] || key;
+    return s.replace(/\{(\w+)\}/g, function (_, k) { return vars && vars[k] != null ? String(vars[k]) : ''; });
+  }
+
+  // ---------------------------------------------------------------- storage (may throw: private mode, sandbox)
+  function load(k, fallback) {
+    try { var v = localStorage.getItem(KEY + k); return v == null ? fallback : JSON.parse(v); } catch (e) { return fallback; }
+  }
+  function save(k, v) {
+    try { if (v == null) localStorage.removeItem(KEY + k); else localStorage.setItem(KEY + k, JSON.stringify(v)); } catch (e) { /* ignore */ }
+  }
+  function loadToken() {
+    try { return localStorage.getItem(KEY + 'token') || ''; } catch (e) { return ''; }
+  }
+  function saveToken(v) {
+    try { if (v) localStorage.setItem(KEY + 'token', v); else localStorage.removeItem(KEY + 'token'); } catch (e) { /* ignore */ }
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+
+  // ---------------------------------------------------------------- state
+  var token = loadToken();
+  var convId = load('conv', null);
+  var seenSeq = load('seq', 0) || 0;   // last seq the visitor has seen with the panel open
+  var pending = load('pending', []);   // unacked outgoing messages [{client_id, text}]
+  if (!Array.isArray(pending)) pending = [];
+  var lastSeq = 0;                     // highest seq rendered on this page (history is replayed from 0 on load)
+  var state = null;
+  var maxChars = 2000;
+  var isOpen = false;
+  var started = false;
+  var fatal = '';
+  var conn = 'connecting';
+  var ws = null, wsOpened = false, wsFails = 0, attempt = 0, reconnectTimer = 0;
+  var polling = false, pollOk = false, pollTimer = 0, pollBusy = false, pollFails = 0;
+  var sessionBusy = false, sessionTimer = 0;
+  var queuedActions = {};              // actions asked for while disconnected: {handoff: {}, autonomy: {level}}
+  var restartAfterClose = false;
+  var bySeq = {}, byClient = {}, items = [];
+  var unread = 0;
+  var listeners = {};
+
+  function emit(name, data) {
+    (listeners[name] || []).forEach(function (fn) { try { fn(data); } catch (e) { setTimeout(function () { throw e; }); } });
+  }
+
+  // ---------------------------------------------------------------- DOM helpers
+  function el(tag, attrs, kids) {
+    var n = document.createElement(tag);
+    for (var k in attrs || {}) {
+      if (k === 'text') n.textContent = attrs[k];
+      else if (k === 'cls') n.className = attrs[k];
+      else if (attrs[k] != null && attrs[k] !== false) n.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
+    }
+    (kids || []).forEach(function (c) { if (c) n.appendChild(c); });
+    return n;
+  }
+  function tid(id, attrs) { attrs = attrs || {}; attrs['data-testid'] = id; return attrs; }
+
+  var CSS = [
+    ':host{all:initial}',
+    '*,*::before,*::after{box-sizing:border-box}',
+    '[hidden]{display:none!important}',
+    '.root{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1a1d23;text-align:left;letter-spacing:normal;-webkit-font-smoothing:antialiased}',
+    'button,select,textarea{font:inherit;color:inherit;margin:0}',
+    'button{cursor:pointer}',
+    ':focus{outline:none}',
+    ':focus-visible{outline:3px solid #1d4ed8;outline-offset:2px;box-shadow:0 0 0 5px #fff}',
+    '.head :focus-visible{outline-color:#fbbf24;box-shadow:none}',
+    '.sr{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}',
+    '.launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:60px;height:60px;border-radius:50%;border:0;background:#1f3a5f;color:#fff;display:flex;align-items:center;justify-content:center;box-shadow:0 6px 20px rgba(15,23,42,.3);transition:transform .15s ease}',
+    '.launcher:hover{transform:scale(1.05);background:#16304f}',
+    '.launcher svg{width:28px;height:28px}',
+    '.badge-count{position:absolute;top:-2px;right:-2px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#b91c1c;color:#fff;font-size:12px;font-weight:700;line-height:22px;text-align:center;border:2px solid #fff}',
+    '.panel{position:fixed;right:20px;bottom:92px;z-index:2147483001;width:400px;max-width:calc(100vw - 40px);height:600px;max-height:calc(100vh - 112px);background:#fff;border-radius:16px;box-shadow:0 12px 40px rgba(15,23,42,.28);display:flex;flex-direction:column;overflow:hidden;border:1px solid #d5dae1;animation:cx-in .18s ease-out}',
+    '@keyframes cx-in{from{opacity:0;transform:translateY(12px)}to{opacity:1;transform:none}}',
+    '.head{background:#1f3a5f;color:#fff;padding:12px 12px 10px 16px}',
+    '.head-row{display:flex;align-items:center;gap:8px}',
+    '.titles{flex:1;min-width:0}',
+    '.title{margin:0;font-size:16px;font-weight:700;line-height:1.25}',
+    '.partner{font-size:13px;color:#dbe4f0;display:flex;align-items:center;gap:6px}',
+    '.dot{width:9px;height:9px;border-radius:50%;background:#f59e0b;flex:none;display:inline-block}',
+    '.conn[data-ok=true] .dot{background:#4ade80}',
+    '.conn{display:inline-flex;align-items:center;gap:6px;color:#fde68a}',
+    '.conn[data-ok=false]::after{content:"·";color:#dbe4f0}',
+    '.conn[data-ok=true] .conn-text{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}',
+    '.icon-btn{background:transparent;border:0;color:#fff;width:36px;height:36px;border-radius:8px;display:flex;align-items:center;justify-content:center;flex:none}',
+    '.icon-btn:hover{background:rgba(255,255,255,.15)}',
+    '.icon-btn svg{width:20px;height:20px}',
+    '.controls{display:flex;gap:8px;margin-top:10px;align-items:stretch;flex-wrap:wrap}',
+    '.talk{background:#fff;color:#1f3a5f;border:0;border-radius:8px;padding:7px 12px;font-weight:600;font-size:14px;flex:none}',
+    '.talk:hover{background:#e8eef7}',
+    '.level{flex:1 1 auto;min-width:0;display:flex}',
+    '.level select{width:100%;min-height:36px;border-radius:8px;border:1px solid #9fb3cc;background:#16304f;color:#fff;padding:6px 4px;font-size:14px}',
+    '.status{background:#eef2f7;color:#243247;font-size:13px;padding:8px 16px;border-bottom:1px solid #d5dae1}',
+    '.status[data-owner=queue]{background:#fff7e6;color:#5c3b00}',
+    '.status[data-owner=agent]{background:#ecfdf3;color:#14532d}',
+    '.new-conv{margin-left:8px;background:transparent;border:0;padding:0;color:#1d4ed8;text-decoration:underline;font-size:13px}',
+    '.alert{background:#fdecec;color:#7f1d1d;font-size:13px;padding:8px 16px}',
+    '.list{list-style:none;margin:0;padding:12px 12px 4px;flex:1;overflow-y:auto;overscroll-behavior:contain;display:flex;flex-direction:column;gap:10px}',
+    '.msg{display:flex;flex-direction:column;max-width:85%;align-self:flex-start}',
+    '.msg-customer{align-self:flex-end;align-items:flex-end}',
+    '.meta{display:flex;align-items:center;gap:6px;font-size:12px;color:#4b5563;margin:0 4px 3px}',
+    '.author{font-weight:600;color:#374151}',
+    '.tag{font-size:11px;font-weight:700;padding:0 6px;border-radius:6px;line-height:18px}',
+    '.tag-ai{background:#e0e7ff;color:#1e3a8a}',
+    '.tag-person{background:#dcfce7;color:#14532d}',
+    '.bubble{padding:9px 12px;border-radius:14px;background:#f1f3f6;color:#1a1d23;white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word}',
+    '.msg-customer .bubble{background:#1f3a5f;color:#fff;border-bottom-right-radius:4px}',
+    '.msg-ai .bubble{border-bottom-left-radius:4px}',
+    '.msg-human .bubble{background:#fff;border:1px solid #b7dfc5;border-bottom-left-radius:4px}',
+    '.text{margin:0}',
+    '.src{margin:6px 0 0;padding-top:6px;border-top:1px solid #d5dae1;font-size:12.5px;color:#374151}',
+    '.msg-sending .bubble{opacity:.75}',
+    '.note{font-size:12px;color:#4b5563;margin:3px 4px 0}',
+    '.msg-failed .note{color:#b91c1c}',
+    '.msg-system{align-self:center;align-items:center;max-width:92%;text-align:center}',
+    '.msg-system .meta{justify-content:center}',
+    '.msg-system .bubble{background:transparent;border:1px dashed #c3cad4;color:#374151;font-size:13px;border-radius:10px}',
+    '.typing{font-size:12.5px;color:#4b5563;padding:0 16px 4px;min-height:1em}',
+    '.composer{border-top:1px solid #d5dae1;padding:10px 12px 12px;display:flex;flex-direction:column;gap:4px}',
+    '.compose-row{display:flex;gap:8px;align-items:flex-end}',
+    'textarea{flex:1;resize:none;border:1px solid #8b97a8;border-radius:10px;padding:9px 11px;min-height:42px;max-height:140px;line-height:1.4;background:#fff;color:#1a1d23}',
+    'textarea::placeholder{color:#6b7280}',
+    'textarea:disabled{background:#f3f4f6}',
+    '.send{background:#1f3a5f;color:#fff;border:0;border-radius:10px;padding:0 16px;height:42px;font-weight:600}',
+    '.send:hover{background:#16304f}',
+    '.send:disabled{background:#6b7a8f;cursor:not-allowed}',
+    '.counter{font-size:11.5px;color:#4b5563;text-align:right}',
+    '.counter.near{color:#b91c1c}',
+    '@media (max-width:480px){.panel{inset:0;right:0;bottom:0;width:100%;max-width:100%;height:100%;max-height:100%;border-radius:0;border:0}.launcher{right:14px;bottom:14px}}',
+    '@media (prefers-reduced-motion:reduce){*,*::before,*::after{animation:none!important;transition:none!important}}',
+    '@media (forced-colors:active){.bubble,.panel,.launcher{border:1px solid CanvasText}}'
+  ].join('\n');
+
+  var ICON_CHAT = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/></svg>';
+  var ICON_CLOSE = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" aria-hidden="true" focusable="false"><path d="M6 6l12 12M18 6L6 18"/></svg>';
+
+  // ---------------------------------------------------------------- build UI
+  var host = document.createElement('cxhub-widget');
+  host.id = 'cxhub-widget-host';
+  host.setAttribute('style', 'all:initial!important;display:block!important;position:static!important');
+  var root = host.attachShadow({ mode: 'open' });
+  var style = document.createElement('style');
+  style.textContent = CSS;
+  root.appendChild(style);
+
+  var ui = {};
+  ui.launcherIcon = el('span', { cls: 'lic' });
+  ui.launcherIcon.innerHTML = ICON_CHAT; // constant markup, never server data
+  ui.unread = el('span', { cls: 'badge-count', hidden: true });
+  ui.launcher = el('button', tid('launcher', { type: 'button', cls: 'launcher', 'aria-expanded': 'false', 'aria-controls': 'cx-panel' }), [ui.launcherIcon, ui.unread]);
+
+  ui.title = el('h2', { cls: 'title', id: 'cx-title' });
+  ui.partner = el('span', tid('partner'));
+  ui.connText = el('span', { cls: 'conn-text' });
+  ui.conn = el('span', tid('connection', { cls: 'conn', 'data-state': 'connecting', role: 'status' }), [el('span', { cls: 'dot', 'aria-hidden': 'true' }), ui.connText]);
+  ui.close = el('button', { type: 'button', cls: 'icon-btn' });
+  ui.close.innerHTML = ICON_CLOSE; // constant markup
+  ui.talk = el('button', tid('talk-to-person', { type: 'button', cls: 'talk' }));
+  ui.levelLabel = el('label', { cls: 'sr', for: 'cx-level' });
+  ui.level = el('select', tid('autonomy', { id: 'cx-level' }));
+  LEVELS.forEach(function (l) { ui.level.appendChild(el('option', { value: l })); });
+  ui.level.value = 'ai_only';
+  var head = el('div', { cls: 'head' }, [
+    el('div', { cls: 'head-row' }, [
+      el('div', { cls: 'titles' }, [ui.title, el('div', { cls: 'partner' }, [ui.conn, ui.partner])]),
+      ui.close
+    ]),
+    el('div', { cls: 'controls' }, [ui.talk, el('div', { cls: 'level' }, [ui.levelLabel, ui.level])])
+  ]);
+  ui.statusText = el('span');
+  ui.newConv = el('button', { type: 'button', cls: 'new-conv', hidden: true });
+  ui.status = el('div', tid('status', { cls: 'status', role: 'status' }), [ui.statusText, ui.newConv]);
+  ui.alert = el('div', tid('alert', { cls: 'alert', role: 'alert', hidden: true }));
+  ui.list = el('ol', tid('messages', { cls: 'list', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0' }));
+  ui.typing = el('div', tid('typing', { cls: 'typing', 'aria-live': 'polite' }));
+  ui.composer = el('textarea', tid('composer', { rows: '1', maxlength: String(maxChars), 'aria-describedby': 'cx-counter', id: 'cx-composer' }));
+  ui.composerLabel = el('label', { cls: 'sr', for: 'cx-composer' });
+  ui.send = el('button', tid('send', { type: 'submit', cls: 'send' }));
+  ui.counter = el('div', { cls: 'counter', id: 'cx-counter' });
+  ui.form = el('form', { cls: 'composer', novalidate: true }, [
+    ui.composerLabel,
+    el('div', { cls: 'compose-row' }, [ui.composer, ui.send]),
+    ui.counter
+  ]);
+  ui.panel = el('div', tid('panel', { cls: 'panel', id: 'cx-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'cx-title', hidden: true }),
+    [head, ui.status, ui.alert, ui.list, ui.typing, ui.form]);
+  ui.root = el('div', { cls: 'root' }, [ui.panel, ui.launcher]);
+  root.appendChild(ui.root);
+
+  // ---------------------------------------------------------------- rendering
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function hhmm(iso) {
+    var d = iso ? new Date(iso) : new Date();
+    return isNaN(d) ? '' : pad(d.getHours()) + ':' + pad(d.getMinutes());
+  }
+
+  function authorOf(m) {
+    var name = m.author_name || t('agent');
+    if (m.provenance === 'ai_approved') return { label: t('approved'), tag: 'ai' };
+    switch (m.author_kind) {
+      case 'customer': return { label: t('you') };
+      case 'ai': return { label: t('ai'), tag: 'ai' };
+      case 'human': return { label: m.provenance === 'human_ai_assisted' ? t('assisted', { name: name }) : name, tag: 'person' };
+      default: return { label: t('notice') };
+    }
+  }
+
+  function fill(item) {
+    var m = item.m, node = item.node;
+    var kind = ['customer', 'ai', 'human', 'system'].indexOf(m.author_kind) >= 0 ? m.author_kind : 'system';
+    node.className = 'msg msg-' + kind + (item.sending ? ' msg-sending' : '') + (item.failed ? ' msg-failed' : '');
+    node.setAttribute('data-author-kind', kind);
+    node.setAttribute('data-seq', m.seq ? String(m.seq) : '');
+    node.setAttribute('data-provenance', m.provenance || kind);
+    if (m.client_id) node.setAttribute('data-client-id', m.client_id);
+    var a = authorOf(m);
+    var meta = el('div', { cls: 'meta' }, [el('span', tid('author', { cls: 'author', text: a.label }))]);
+    if (a.tag) meta.appendChild(el('span', { cls: 'tag tag-' + a.tag, text: t(a.tag === 'ai' ? 'aiBadge' : 'personBadge') }));
+    if (kind !== 'system' || m.created_at) meta.appendChild(el('time', { datetime: m.created_at || null, text: hhmm(m.created_at) }));
+    var bubble = el('div', { cls: 'bubble' }, [el('p', tid('text', { cls: 'text', text: m.text }))]);
+    (Array.isArray(m.sources) ? m.sources : []).forEach(function (s) {
+      if (s && s.title) bubble.appendChild(el('p', tid('source', { cls: 'src', text: t('source', { title: s.title }) })));
+    });
+    var kids = [meta, bubble];
+    if (item.sending) kids.push(el('p', { cls: 'note', text: t('sending') }));
+    if (item.failed) kids.push(el('p', { cls: 'note', text: t('failed', { reason: item.failed }) }));
+    node.textContent = '';
+    kids.forEach(function (k) { node.appendChild(k); });
+  }
+
+  // Keep the list ordered by seq; messages still sending stay at the end.
+  function place(item) {
+    var seq = item.m.seq, before = null;
+    for (var c = ui.list.firstChild; c; c = c.nextSibling) {
+      if (c === item.node) continue;
+      var s = +c.getAttribute('data-seq');
+      if (!s || (seq && s > seq)) { before = c; break; }
+    }
+    if (!seq) before = null;
+    var stick = ui.list.scrollHeight - ui.list.scrollTop - ui.list.clientHeight < 80;
+    ui.list.insertBefore(item.node, before);
+    if (stick || item.m.author_kind === 'customer') ui.list.scrollTop = ui.list.scrollHeight;
+  }
+
+  var atBottom = true;
+  ui.list.addEventListener('scroll', function () {
+    atBottom = ui.list.scrollHeight - ui.list.scrollTop - ui.list.clientHeight < 40;
+  });
+  if (window.ResizeObserver) new ResizeObserver(function () { if (atBottom) ui.list.scrollTop = ui.list.scrollHeight; }).observe(ui.list);
+
+  function addPendingItem(p) {
+    var item = { m: { client_id: p.client_id, text: p.text, author_kind: 'customer', provenance: 'customer', seq: null, created_at: null }, sending: true, node: el('li', tid('message')) };
+    items.push(item);
+    byClient[p.client_id] = item;
+    fill(item);
+    place(item);
+    return item;
+  }
+
+  function onMessage(m) {
+    if (!m || typeof m.seq !== 'number') return;
+    if (m.seq > lastSeq) lastSeq = m.seq;
+    var existing = bySeq[m.seq];
+    var mine = m.client_id && byClient[m.client_id];
+    if (existing && existing !== mine) return; // never render a seq twice
+    if (mine) dropPending(m.client_id);
+    var item = mine || existing;
+    if (item) {
+      item.m = m; item.sending = false; item.failed = '';
+    } else {
+      item = { m: m, node: el('li', tid('message')) };
+      items.push(item);
+      if (m.client_id) byClient[m.client_id] = item;
+    }
+    bySeq[m.seq] = item;
+    fill(item);
+    place(item);
+    if (m.author_kind !== 'customer') hideTyping();
+    if (isOpen && document.visibilityState !== 'hidden') markSeen();
+    else if (m.seq > seenSeq && m.author_kind !== 'customer' && m.author_kind !== 'system') { unread++; renderUnread(); }
+    emit('message', m);
+  }
+
+  function onAck(a) {
+    if (!a || !a.client_id) return;
+    dropPending(a.client_id);
+    var item = byClient[a.client_id];
+    if (!item || !a.seq) return;
+    var other = bySeq[a.seq];
+    if (other && other !== item) { // the message itself already arrived: drop the placeholder
+      if (item.node.parentNode) item.node.parentNode.removeChild(item.node);
+      items = items.filter(function (i) { return i !== item; });
+      byClient[a.client_id] = other;
+      return;
+    }
+    if (!item.m.seq) { item.m.seq = a.seq; item.sending = false; bySeq[a.seq] = item; fill(item); place(item); }
+  }
+
+  function failPending(clientId, reason) {
+    dropPending(clientId);
+    var item = byClient[clientId];
+    if (item && !item.m.seq) { item.sending = false; item.failed = reason || t('errGeneric'); fill(item); }
+  }
+
+  function dropPending(clientId) {
+    var n = pending.length;
+    pending = pending.filter(function (p) { return p.client_id !== clientId; });
+    if (pending.length !== n) save('pending', pending.length ? pending : null);
+  }
+
+  function clearTranscript() {
+    ui.list.textContent = '';
+    bySeq = {}; byClient = {}; items = []; lastSeq = 0; seenSeq = 0; unread = 0;
+    save('seq', null);
+    renderUnread();
+    pending.forEach(addPendingItem);
+  }
+
+  function markSeen() {
+    if (lastSeq > seenSeq) { seenSeq = lastSeq; save('seq', seenSeq); }
+    unread = 0; renderUnread();
+  }
+
+  function renderUnread() {
+    ui.unread.hidden = !unread || isOpen;
+    ui.unread.textContent = unread > 9 ? '9+' : String(unread);
+    ui.launcher.setAttribute('aria-label', t(isOpen ? 'closeChat' : 'openChat') + (unread && !isOpen ? ' (' + t('unread', { n: unread }) + ')' : ''));
+  }
+
+  var typingTimer = 0;
+  function showTyping(f) {
+    if (!f.active || f.author_kind === 'customer') return hideTyping();
+    var name = f.author_kind === 'ai' ? t('ai') : (f.name || (state && state.agent_name) || t('someone'));
+    ui.typing.textContent = t('typing', { name: name });
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(hideTyping, 8000);
+  }
+  function hideTyping() { clearTimeout(typingTimer); ui.typing.textContent = ''; }
+
+  // data-state is the mode; in polling mode data-ok tells whether the last poll got through.
+  function renderConn() {
+    var ok = conn === 'open' || (conn === 'polling' && pollOk);
+    ui.conn.setAttribute('data-state', conn);
+    ui.conn.setAttribute('data-ok', String(ok));
+    var key = ok ? (conn === 'open' ? 'cnOpen' : 'cnPolling') : conn === 'connecting' ? 'cnConnecting' : 'cnReconnecting';
+    ui.connText.textContent = t(!ok && navigator.onLine === false ? 'cnOffline' : key);
+  }
+  function setConn(c) { if (conn !== c) { conn = c; renderConn(); } }
+
+  function renderState() {
+    var s = state;
+    var closed = s && s.status === 'closed';
+    var owner = s ? s.owner : '';
+    ui.partner.textContent = owner === 'agent' ? (s.agent_name || t('agent')) : owner === 'queue' ? t('partnerQueue') : t('partnerAi');
+    var text;
+    if (!s) text = t('stConnecting');
+    else if (closed) text = t('stClosed');
+    else if (owner === 'queue') text = s.queue_position ? t('stQueuePos', { n: s.queue_position }) : t('stQueue');
+    else if (owner === 'agent') text = t('stAgent', { name: s.agent_name || t('agent') });
+    else if (s.autonomy_level === 'self_service') text = t('stSelf');
+    else if (s.autonomy_level === 'ai_with_approval') text = t('stApproval');
+    else text = t('stAi');
+    ui.statusText.textContent = text;
+    ui.status.setAttribute('data-owner', closed ? 'closed' : owner);
+    ui.newConv.hidden = !closed;
+    if (s && LEVELS.indexOf(s.autonomy_level) >= 0) ui.level.value = s.autonomy_level;
+  }
+
+  function renderChrome() {
+    ui.title.textContent = t('title');
+    ui.close.setAttribute('aria-label', t('closeChat'));
+    ui.talk.textContent = t('talk');
+    ui.levelLabel.textContent = t('levelLabel');
+    Array.prototype.forEach.call(ui.level.options, function (o) { o.textContent = t(o.value); });
+    ui.list.setAttribute('aria-label', t('messagesLabel'));
+    ui.composer.placeholder = t('placeholder');
+    ui.composerLabel.textContent = t('composerLabel');
+    ui.send.textContent = t('send');
+    ui.newConv.textContent = t('newConv');
+    if (fatal) ui.alert.textContent = t(fatal);
+    renderCounter(); renderUnread(); renderConn(); renderState();
+    items.forEach(fill);
+  }
+
+  function renderCounter() {
+    var n = ui.composer.value.length;
+    ui.counter.textContent = '';
+    ui.counter.appendChild(el('span', { 'aria-hidden': 'true', text: n + ' / ' + maxChars }));
+    ui.counter.appendChild(el('span', { cls: 'sr', text: t('counter', { n: n, max: maxChars }) }));
+    ui.counter.className = 'counter' + (n > maxChars * 0.9 ? ' near' : '');
+  }
+
+  function showError(key, message) {
+    ui.alert.textContent = message || t(key);
+    ui.alert.hidden = false;
+    clearTimeout(showError.timer);
+    if (!fatal) showError.timer = setTimeout(function () { ui.alert.hidden = true; }, 6000);
+  }
+
+  function applyState(s) {
+    if (!s) return;
+    if (s.conversation_id && s.conversation_id !== convId) {
+      var changed = convId != null;
+      convId = s.conversation_id;
+      save('conv', convId);
+      if (changed) {
+        clearTranscript();
+        if (wsReady()) wsSend({ type: 'resume', after_seq: 0 });
+      }
+    }
+    state = s;
+    renderState();
+    emit('state', s);
+  }
+
+  // ---------------------------------------------------------------- network
+  function api(method, path, body, auth) {
+    var headers = { Accept: 'application/json' };
+    if (body) headers['Content-Type'] = 'application/json';
+    if (auth) headers.Authorization = 'Bearer ' + token;
+    return fetch(base + path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined, mode: 'cors', credentials: 'omit' })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (data) {
+          if (!r.ok) { var e = new Error(data.message || 'HTTP ' + r.status); e.status = r.status; e.code = data.code; throw e; }
+          return data;
+        });
+      });
+  }
+
+  function setFatal(key) {
+    fatal = key;
+    stopPolling();
+    clearTimeout(reconnectTimer);
+    clearTimeout(sessionTimer);
+    if (ws) { try { ws.close(); } catch (e) { /* ignore */ } }
+    ui.alert.textContent = t(key);
+    ui.alert.hidden = false;
+    ui.composer.disabled = ui.send.disabled = ui.talk.disabled = ui.level.disabled = true;
+    setConn('reconnecting');
+  }
+
+  function startSession() {
+    if (sessionBusy || fatal) return;
+    sessionBusy = true;
+    api('POST', '/api/widget/sessions', { site_key: siteKey, token: token || '', locale: locale })
+      .then(function (data) {
+        sessionBusy = false;
+        token = data.token; saveToken(token);
+        if (data.max_chars) { maxChars = data.max_chars; ui.composer.setAttribute('maxlength', String(maxChars)); renderCounter(); }
+        applyState(data.state);
+        attempt = 0;
+        connect();
+      }, function (err) {
+        sessionBusy = false;
+        if (err.status === 403) return setFatal('errOrigin');
+        if (err.status === 400 && err.code === 'site_unknown') return setFatal('errOrigin');
+        if (!polling) setConn('reconnecting');
+        clearTimeout(sessionTimer);
+        sessionTimer = setTimeout(startSession, backoff());
+      });
+  }
+
+  function newSession() { // the token is bad or expired: forget it and start afresh
+    token = ''; saveToken('');
+    stopPolling();
+    startSession();
+  }
+
+  function backoff() {
+    var d = Math.min(10000, 500 * Math.pow(2, attempt++));
+    return d / 2 + Math.random() * d / 2;
+  }
+  function schedule(fn, delay) {
+    clearTimeout(reconnectTimer);
+    reconnectTimer = setTimeout(fn, delay == null ? backoff() : delay);
+  }
+
+  function wsReady() { return ws && ws.readyState === 1; }
+  function wsSend(frame) { if (wsReady()) { ws.send(JSON.stringify(frame)); return true; } return false; }
+
+  function connect() {
+    if (fatal || !token || (ws && ws.readyState < 2)) return;
+    clearTimeout(reconnectTimer);
+    if (!polling) setConn(wsFails || attempt ? 'reconnecting' : 'connecting');
+    var sock;
+    try { sock = new WebSocket(wsBase + '/ws/widget/?token=' + encodeURIComponent(token)); } catch (e) { return onWsClose({ code: 1006 }); }
+    ws = sock;
+    wsOpened = false;
+    sock.onopen = function () {
+      if (ws !== sock) return;
+      wsOpened = true; wsFails = 0; attempt = 0;
+      stopPolling();
+      setConn('open');
+      wsSend({ type: 'resume', after_seq: lastSeq });
+      flush();
+    };
+    sock.onmessage = function (e) {
+      if (ws !== sock) return;
+      var f;
+      try { f = JSON.parse(e.data); } catch (err) { return; }
+      handleFrame(f);
+    };
+    sock.onclose = function (e) { if (ws === sock) { ws = null; onWsClose(e); } };
+  }
+
+  function onWsClose(e) {
+    if (fatal) return;
+    if (e.code === 4403) return setFatal('errOrigin');
+    if (e.code === 4401) return newSession();
+    if (restartAfterClose) { restartAfterClose = false; return startSession(); }
+    if (!wsOpened) wsFails++;
+    if (wsFails >= 3 && !polling) startPolling();
+    if (polling) schedule(connect, 15000 + Math.random() * 15000);
+    else { setConn('reconnecting'); schedule(connect); }
+  }
+
+  function handleFrame(f) {
+    switch (f && f.type) {
+      case 'state': applyState(f.state); break;
+      case 'message': onMessage(f.message); break;
+      case 'ack': onAck(f); break;
+      case 'typing': showTyping(f); break;
+      case 'error':
+        if (f.client_id) failPending(f.client_id, f.message);
+        else if (f.code !== 'token_invalid' && f.code !== 'token_expired') showError('errGeneric', f.message);
+        if (f.code === 'level_invalid' || f.code === 'conversation_closed') renderState();
+        break;
+    }
+  }
+
+  // Send every unacked message again with its same client_id: the server stores each once.
+  function flush() {
+    if (wsReady()) {
+      pending.forEach(function (p) { wsSend({ type: 'message.send', client_id: p.client_id, text: p.text }); });
+      if (queuedActions.autonomy) wsSend({ type: 'autonomy.set', level: queuedActions.autonomy.level });
+      if (queuedActions.handoff) wsSend({ type: 'handoff.request' });
+      queuedActions = {};
+    } else if (polling) {
+      pending.forEach(postMessage);
+      if (queuedActions.autonomy) restAction('autonomy', { level: queuedActions.autonomy.level });
+      if (queuedActions.handoff) restAction('handoff', {});
+      queuedActions = {};
+    }
+  }
+
+  var inflight = {};
+  function postMessage(p) {
+    if (inflight[p.client_id]) return;
+    inflight[p.client_id] = 1;
+    api('POST', '/api/widget/messages', { client_id: p.client_id, text: p.text }, true)
+      .then(function (a) { delete inflight[p.client_id]; onAck(a); poll(); }, function (err) {
+        delete inflight[p.client_id];
+        if (err.status === 400) failPending(p.client_id, err.message);
+        else restError(err, true);
+      });
+  }
+
+  function restAction(kind, body) {
+    api('POST', '/api/widget/' + kind, body, true).then(function (d) { applyState(d.state); poll(); }, function (err) {
+      if (err.status === 400) { showError('errGeneric', err.message); renderState(); } else restError(err, true);
+    });
+  }
+
+  // POSTs always carry an Origin header, so their 403 means the site is refused. A same-origin GET carries
+  // none, and cross-origin error answers may come without CORS headers (unreadable): after a few failures
+  // restart the session instead, which renews the token (or replaces an expired one).
+  function restError(err, isPost) {
+    if (err.status === 401) return newSession();
+    if (err.status === 403 && isPost) return setFatal('errOrigin');
+    if (++pollFails >= 3 && !sessionBusy) { pollFails = 0; startSession(); }
+  }
+
+  function startPolling() {
+    if (polling || fatal) return;
+    polling = true;
+    pollOk = false;
+    setConn('polling');
+    poll();
+    flush();
+  }
+  function stopPolling() { polling = false; clearTimeout(pollTimer); }
+
+  function poll() {
+    if (!polling || pollBusy) return;
+    pollBusy = true;
+    clearTimeout(pollTimer);
+    var delay = 2000;
+    api('GET', '/api/widget/messages?after_seq=' + lastSeq, null, true).then(function (d) {
+      var recovered = pollFails > 0;
+      pollFails = 0;
+      if (!polling) return;
+      pollOk = true; renderConn();
+      applyState(d.state);
+      (d.messages || []).forEach(onMessage);
+      pending.forEach(postMessage);
+      if (recovered && !ws) connect(); // the server is back: the websocket may be too
+    }, function (err) {
+      delay = Math.min(10000, 2000 * Math.pow(2, pollFails));
+      if (polling) { pollOk = false; renderConn(); }
+      restError(err);
+    }).then(function () {
+      pollBusy = false;
+      if (polling) pollTimer = setTimeout(poll, delay);
+    });
+  }
+
+  // Actions that need a live conversation; a closed one is replaced by a new one first.
+  function act(type, payload) {
+    if (state && state.status === 'closed') { queue(type, payload); return restart(); }
+    if (type === 'autonomy' && wsSend({ type: 'autonomy.set', level: payload.level })) return;
+    if (type === 'handoff' && wsSend({ type: 'handoff.request' })) return;
+    if (polling) return restAction(type, payload);
+    queue(type, payload);
+  }
+  function queue(type, payload) { queuedActions[type] = payload; }
+
+  function restart() {
+    if (!token) return startSession();
+    stopPolling();
+    state = null;
+    renderState();
+    if (ws) { restartAfterClose = true; ws.close(1000); } else startSession();
+  }
+
+  function sendText() {
+    var text = ui.composer.value.replace(/^\s+|\s+$/g, '');
+    if (!text || fatal) return;
+    var p = { client_id: uuid(), text: text.slice(0, maxChars) };
+    pending.push(p);
+    save('pending', pending);
+    addPendingItem(p);
+    ui.composer.value = '';
+    autoSize(); renderCounter();
+    typingOff();
+    if (state && state.status === 'closed') return restart();
+    if (!wsSend({ type: 'message.send', client_id: p.client_id, text: p.text }) && polling) postMessage(p);
+    if (!started) start();
+  }
+
+  var typingActive = false, typingIdle = 0;
+  function typingOn() {
+    if (!typingActive && wsSend({ type: 'typing', active: true })) typingActive = true;
+    clearTimeout(typingIdle);
+    typingIdle = setTimeout(typingOff, 3000);
+  }
+  function typingOff() {
+    clearTimeout(typingIdle);
+    if (typingActive) { typingActive = false; wsSend({ type: 'typing', active: false }); }
+  }
+
+  function autoSize() {
+    ui.composer.style.height = 'auto';
+    ui.composer.style.height = Math.min(ui.composer.scrollHeight + 2, 140) + 'px';
+  }
+
+  // ---------------------------------------------------------------- open / close
+  function start() {
+    if (started) return;
+    started = true;
+    startSession();
+  }
+
+  function open() {
+    if (isOpen) return;
+    isOpen = true;
+    ui.panel.hidden = false;
+    ui.launcher.setAttribute('aria-expanded', 'true');
+    start();
+    markSeen();
+    renderUnread();
+    ui.list.scrollTop = ui.list.scrollHeight;
+    ui.launcherIcon.innerHTML = ICON_CLOSE; // constant markup
+    ui.composer.focus();
+    emit('open');
+  }
+
+  function close() {
+    if (!isOpen) return;
+    var hadFocus = root.activeElement && ui.panel.contains(root.activeElement);
+    isOpen = false;
+    ui.panel.hidden = true;
+    ui.launcher.setAttribute('aria-expanded', 'false');
+    ui.launcherIcon.innerHTML = ICON_CHAT; // constant markup
+    typingOff();
+    renderUnread();
+    if (hadFocus) ui.launcher.focus();
+    emit('close');
+  }
+
+  // ---------------------------------------------------------------- events
+  ui.launcher.addEventListener('click', function () { if (isOpen) close(); else open(); });
+  ui.close.addEventListener('click', close);
+  ui.root.addEventListener('keydown', function (e) {
+    if ((e.key === 'Escape' || e.key === 'Esc') && isOpen) { e.stopPropagation(); close(); }
+  });
+  ui.talk.addEventListener('click', function () { act('handoff', {}); });
+  ui.level.addEventListener('change', function () { act('autonomy', { level: ui.level.value }); });
+  ui.newConv.addEventListener('click', function () { restart(); ui.composer.focus(); });
+  ui.form.addEventListener('submit', function (e) { e.preventDefault(); sendText(); ui.composer.focus(); });
+  ui.composer.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); sendText(); }
+  });
+  ui.composer.addEventListener('input', function () {
+    autoSize(); renderCounter();
+    if (ui.composer.value) typingOn(); else typingOff();
+  });
+  ui.composer.addEventListener('blur', typingOff);
+
+  window.addEventListener('online', function () {
+    renderConn();
+    if (started && !wsReady()) { attempt = 0; if (token) connect(); else startSession(); }
+  });
+  window.addEventListener('offline', renderConn);
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState !== 'visible') return;
+    if (isOpen) markSeen();
+    if (started && !fatal && !wsReady() && !(ws && ws.readyState === 0)) { attempt = 0; if (token) connect(); else startSession(); }
+  });
+
+  // ---------------------------------------------------------------- public API
+  window.CxHub = {
+    _loaded: true,
+    open: open,
+    close: close,
+    setLocale: function (l) { locale = pickLocale(l); renderChrome(); },
+    on: function (name, fn) {
+      if (typeof fn === 'function') (listeners[name] = listeners[name] || []).push(fn);
+      return function () { listeners[name] = (listeners[name] || []).filter(function (f) { return f !== fn; }); };
+    }
+  };
+
+  function mount() {
+    document.body.appendChild(host);
+    pending.forEach(addPendingItem);
+    renderChrome();
+    // A returning visitor reconnects at once (to get replies and the unread count);
+    // a new visitor starts a conversation only when they open the chat.
+    if (token || pending.length) start();
+  }
+  if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
+})();
