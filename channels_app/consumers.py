@@ -43,7 +43,10 @@ class WidgetConsumer(JsonProtocolConsumer):
                 token=token, origin=_header(self.scope, b"origin")
             )
         except OriginRefused:
-            await self.close(code=4403)  # refuse the handshake itself
+            # Accept only to say why, so the widget can tell a refusal from a network failure.
+            await self.accept()
+            await self.send_error("origin_refused", "This site is not allowed to use the chat.")
+            await self.close(code=4403)
             return
         except InvalidVisitorToken as error:
             await self.accept()

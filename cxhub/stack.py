@@ -130,7 +130,8 @@ def main() -> int:
             if port_open("127.0.0.1", redis_port):
                 print(f"Using the Redis already listening on 127.0.0.1:{redis_port}.")
             else:
-                processes.append(("redis", start_redis(port=redis_port, data_dir=ROOT / "var" / "redis")))
+                data_dir = ROOT / "var" / f"redis-{redis_port}"
+                processes.append(("redis", start_redis(port=redis_port, data_dir=data_dir)))
             env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
         else:
             parsed = urlparse(env["REDIS_URL"])

@@ -17,6 +17,7 @@ from cxhub.conversations.services import (
     event_record,
     message_record,
     message_text_clean,
+    queue_publish_positions,
     system_message_record,
 )
 from cxhub.conversations.texts import level_name
@@ -99,6 +100,7 @@ def autonomy_set(*, conversation_id: int, level: object, actor_kind: str = "cust
     if level in HUMAN_LEVELS and conversation.owner == Conversation.Owner.AI:
         _queue(conversation, reason="customer chose a person", signal_names=[], actor_kind=actor_kind)
     elif level not in HUMAN_LEVELS and conversation.owner != Conversation.Owner.AI:
+        left_queue = conversation.owner == Conversation.Owner.QUEUE
         by_agent = conversation.agent
         _return_to_ai(conversation)
         event_record(
@@ -108,6 +110,8 @@ def autonomy_set(*, conversation_id: int, level: object, actor_kind: str = "cust
             data={"by": "customer", "previous_agent_id": by_agent.pk if by_agent else None},
         )
         system_message_record(conversation=conversation, key="customer_back_to_ai")
+        if left_queue:
+            queue_publish_positions(after=conversation)
     if ai_may_speak(conversation):
         disclosure_ensure(conversation=conversation)
     conversation_publish(conversation)
@@ -160,6 +164,8 @@ def handoff_accept(*, conversation_id: int, agent) -> Conversation:
     )
     system_message_record(conversation=conversation, key="agent_joined", name=selectors.agent_display_name(agent))
     conversation_publish(conversation)
+    if from_owner == Conversation.Owner.QUEUE:
+        queue_publish_positions(after=conversation)
     return conversation
 
 

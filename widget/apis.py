@@ -16,6 +16,14 @@ from cxhub.conversations.visitor_tokens import InvalidVisitorToken, visitor_toke
 from routing import services as routing
 
 
+def request_origin(request) -> str | None:
+    """The page's origin; browsers omit the Origin header on same-origin GETs but say so in Sec-Fetch-Site."""
+    origin = request.headers.get("Origin")
+    if not origin and request.headers.get("Sec-Fetch-Site") == "same-origin":
+        origin = f"{request.scheme}://{request.get_host()}"
+    return origin
+
+
 def _error(code: str, message: str, status: int) -> Response:
     return Response({"code": code, "message": message}, status=status)
 
@@ -27,8 +35,11 @@ class WidgetAPI(APIView):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         origin = request.headers.get("Origin")
-        # Preflights carry no token, so they are answered for any origin; the real request is checked.
-        if origin and (request.method == "OPTIONS" or getattr(request, "cors_allowed", False)):
+        # Preflights and errors carry no data, so any origin may read them (the widget must be able to
+        # tell "refused" or "token expired" from an outage); data goes only to checked origins.
+        if origin and (
+            request.method == "OPTIONS" or response.status_code >= 400 or getattr(request, "cors_allowed", False)
+        ):
             response["Access-Control-Allow-Origin"] = origin
             response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
             response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
@@ -43,7 +54,7 @@ class WidgetAPI(APIView):
         header = request.headers.get("Authorization", "")
         token = header[7:] if header.startswith("Bearer ") else ""
         try:
-            session = visitor_session_resolve(token=token, origin=request.headers.get("Origin"))
+            session = visitor_session_resolve(token=token, origin=request_origin(request))
         except InvalidVisitorToken as error:
             return _error(error.code, "Your chat session is not valid. Please reload the page.", 401)
         except OriginRefused:

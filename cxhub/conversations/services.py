@@ -47,6 +47,17 @@ def event_record(
     )
 
 
+def queue_publish_positions(*, after: Conversation) -> None:
+    """Someone left the queue: everyone who waited behind them moves up, and is told so."""
+    waiting = (
+        Conversation.objects.filter(status=Conversation.Status.OPEN, owner=Conversation.Owner.QUEUE)
+        .exclude(pk=after.pk)
+        .select_related("customer", "agent")
+    )
+    for conversation in waiting:
+        conversation_publish(conversation)
+
+
 def conversation_publish(conversation: Conversation) -> None:
     broadcast.conversation_changed(
         conversation_id=conversation.pk,
@@ -196,6 +207,7 @@ def conversation_close(*, conversation_id: int, actor_kind: str, agent=None, out
     if conversation.status == Conversation.Status.CLOSED:
         return conversation
     system_message_record(conversation=conversation, key="closed")
+    was_queued = conversation.owner == Conversation.Owner.QUEUE
     conversation.status = Conversation.Status.CLOSED
     conversation.closed_at = timezone.now()
     conversation.queued_at = None
@@ -208,6 +220,8 @@ def conversation_close(*, conversation_id: int, actor_kind: str, agent=None, out
         data={"outcome": outcome},
     )
     conversation_publish(conversation)
+    if was_queued:
+        queue_publish_positions(after=conversation)
     return conversation
 
 

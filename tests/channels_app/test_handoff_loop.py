@@ -212,3 +212,19 @@ async def test_staff_socket_refuses_a_foreign_origin_even_with_a_session():
     )
     connected, _ = await communicator.connect()
     assert connected is False
+
+
+async def test_waiting_visitors_move_up_the_queue_when_someone_ahead_is_taken():
+    conversation, _, marie = await shop_with_visitor_and_agent()
+    site = await sync_to_async(lambda: conversation.site)()
+    _, _, second_token = await sync_to_async(factories.visitor_create)(site=site)
+    await sync_to_async(routing.handoff_request)(conversation_id=conversation.pk, reason="first")
+    second = await visitor_connect(second_token)
+    await second.send(type="handoff.request")
+    await second.receive_until(lambda f: f["type"] == "state" and f["state"]["queue_position"] == 2)
+
+    await sync_to_async(routing.handoff_accept)(conversation_id=conversation.pk, agent=marie)
+
+    moved = await second.receive_until(lambda f: f["type"] == "state" and f["state"]["queue_position"] == 1)
+    assert moved["state"]["owner"] == "queue"
+    await second.close()

@@ -112,20 +112,24 @@ async def test_resume_after_reconnect_returns_exactly_the_missed_messages():
     await back.close()
 
 
-async def test_foreign_origin_is_refused_at_the_handshake():
+async def assert_origin_refused(communicator: WebsocketCommunicator) -> None:
+    """Refused with a readable reason, then closed with 4403; the conversation is never joined."""
+    await communicator.connect()
+    frames = [await communicator.receive_output() for _ in range(2)]
+    assert frames[0]["type"] == "websocket.send" and '"origin_refused"' in frames[0]["text"]
+    assert frames[1] == {"type": "websocket.close", "code": 4403}
+
+
+async def test_foreign_origin_is_refused():
     _, _, token = await shop_with_visitor()
-    communicator = WebsocketCommunicator(
-        application, f"/ws/widget/?token={token}", headers=[(b"origin", b"https://evil.example")]
+    await assert_origin_refused(
+        WebsocketCommunicator(application, f"/ws/widget/?token={token}", headers=[(b"origin", b"https://evil.example")])
     )
-    connected, code = await communicator.connect()
-    assert connected is False and code == 4403
 
 
 async def test_missing_origin_is_refused():
     _, _, token = await shop_with_visitor()
-    communicator = WebsocketCommunicator(application, f"/ws/widget/?token={token}")
-    connected, code = await communicator.connect()
-    assert connected is False and code == 4403
+    await assert_origin_refused(WebsocketCommunicator(application, f"/ws/widget/?token={token}"))
 
 
 @pytest.mark.parametrize("mangle", [lambda t: t[:-2] + "xx", lambda t: "", lambda t: "made-up-by-the-client"])
@@ -173,11 +177,11 @@ async def test_a_visitor_never_sees_another_visitors_conversation():
 async def test_token_of_one_site_is_refused_from_another_sites_origin():
     _, _, token = await shop_with_visitor()
     await sync_to_async(factories.site_create)(origins=("https://other.example",), name="Other")
-    communicator = WebsocketCommunicator(
-        application, f"/ws/widget/?token={token}", headers=[(b"origin", b"https://other.example")]
+    await assert_origin_refused(
+        WebsocketCommunicator(
+            application, f"/ws/widget/?token={token}", headers=[(b"origin", b"https://other.example")]
+        )
     )
-    connected, code = await communicator.connect()
-    assert connected is False and code == 4403
 
 
 async def test_token_signed_for_an_unknown_customer_is_refused():

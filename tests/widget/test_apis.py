@@ -36,12 +36,30 @@ def test_session_start_from_an_allowed_origin_returns_a_token_and_cors_headers(s
     assert response["Access-Control-Allow-Origin"] == ORIGIN
 
 
-def test_session_start_from_a_foreign_origin_is_refused_without_cors(site):
+def test_session_start_from_a_foreign_origin_is_refused_with_a_readable_error_and_no_token(site):
     response = start(Client(), site, origin="https://evil.example")
 
     assert response.status_code == 403
-    assert response.json()["code"] == "origin_refused"
-    assert "Access-Control-Allow-Origin" not in response
+    assert response.json() == {"code": "origin_refused", "message": "This site is not allowed to use the chat."}
+    assert response["Access-Control-Allow-Origin"] == "https://evil.example"  # the refusal, never data
+
+
+def test_same_origin_poll_without_origin_header_is_served(site):
+    """Browsers drop Origin on same-origin GETs; Sec-Fetch-Site tells the server it is the page itself."""
+    site.allowed_origins = ["http://testserver"]
+    site.save()
+    client = Client()
+    token = start(client, site, origin="http://testserver").json()["token"]
+
+    polled = client.get(
+        "/api/widget/messages", headers={"sec-fetch-site": "same-origin", "authorization": f"Bearer {token}"}
+    )
+    cross_site = client.get(
+        "/api/widget/messages", headers={"sec-fetch-site": "cross-site", "authorization": f"Bearer {token}"}
+    )
+
+    assert polled.status_code == 200 and polled.json()["messages"][0]["author_kind"] == "system"
+    assert cross_site.status_code == 403
 
 
 def test_returning_visitor_keeps_their_conversation(site):
