@@ -84,17 +84,18 @@ def staff_cookie(user) -> str:
     return client.cookies["sessionid"].value
 
 
-async def staff_connect(user) -> Socket:
+async def staff_communicator(user, origin: bytes = b"http://localhost") -> WebsocketCommunicator:
+    """A staff socket carrying the user's logged-in session cookie, not yet connected."""
     cookie = await staff_cookie(user)
-    communicator = WebsocketCommunicator(
+    return WebsocketCommunicator(
         application,
         "/ws/staff/",
-        headers=[
-            (b"origin", b"http://localhost"),
-            (b"host", b"localhost"),
-            (b"cookie", f"sessionid={cookie}".encode()),
-        ],
+        headers=[(b"origin", origin), (b"host", b"localhost"), (b"cookie", f"sessionid={cookie}".encode())],
     )
+
+
+async def staff_connect(user) -> Socket:
+    communicator = await staff_communicator(user)
     connected, code = await communicator.connect()
     assert connected, f"refused with {code}"
     socket = Socket(communicator)

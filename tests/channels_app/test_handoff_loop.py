@@ -9,7 +9,7 @@ from cxhub.assistant.services import assistant_reply
 from cxhub.conversations.models import Conversation, ConversationEvent, Message
 from routing import services as routing
 from tests import factories
-from tests.channels_app.helpers import staff_connect, staff_cookie, visitor_connect, visitor_say
+from tests.channels_app.helpers import staff_communicator, staff_connect, visitor_connect, visitor_say
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -188,28 +188,14 @@ async def test_staff_socket_refuses_anonymous_and_non_staff_users():
     assert connected is False and code == 4403
 
     customer_user = await sync_to_async(factories.agent_create)(username="bob", staff=False)
-    cookie = await staff_cookie(customer_user)
-    not_staff = WebsocketCommunicator(
-        application,
-        "/ws/staff/",
-        headers=[
-            (b"origin", b"http://localhost"),
-            (b"host", b"localhost"),
-            (b"cookie", f"sessionid={cookie}".encode()),
-        ],
-    )
+    not_staff = await staff_communicator(customer_user)
     connected, _ = await not_staff.connect()
     assert connected is False
 
 
 async def test_staff_socket_refuses_a_foreign_origin_even_with_a_session():
     _, _, marie = await shop_with_visitor_and_agent()
-    cookie = await staff_cookie(marie)
-    communicator = WebsocketCommunicator(
-        application,
-        "/ws/staff/",
-        headers=[(b"origin", b"https://evil.example"), (b"cookie", f"sessionid={cookie}".encode())],
-    )
+    communicator = await staff_communicator(marie, origin=b"https://evil.example")
     connected, _ = await communicator.connect()
     assert connected is False
 
