@@ -34,6 +34,7 @@ def queue_position(conversation: Conversation) -> int | None:
     if conversation.owner != Conversation.Owner.QUEUE or conversation.queued_at is None:
         return None
     ahead = Conversation.objects.filter(
+        site_id=conversation.site_id,
         status=Conversation.Status.OPEN,
         owner=Conversation.Owner.QUEUE,
         queued_at__lt=conversation.queued_at,
