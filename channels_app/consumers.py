@@ -6,7 +6,7 @@ from channels.db import database_sync_to_async
 
 from cxhub.conversations import broadcast, selectors
 from cxhub.conversations.models import Conversation
-from cxhub.conversations.services import ConversationError, OriginRefused
+from cxhub.conversations.services import ConversationError, OriginRefused, conversation_close
 from cxhub.conversations.sessions import visitor_session_resolve
 from cxhub.conversations.visitor_tokens import InvalidVisitorToken
 from routing import services as routing
@@ -209,8 +209,8 @@ class StaffConsumer(JsonProtocolConsumer):
 
     async def handle_conversation_close(self, content):
         outcome = content.get("outcome") if isinstance(content.get("outcome"), str) else ""
-        await database_sync_to_async(routing.conversation_close_by_agent)(
-            conversation_id=self._conversation_id(content), agent=self.user, outcome=outcome[:200]
+        await database_sync_to_async(conversation_close)(
+            conversation_id=self._conversation_id(content), actor_kind="human", agent=self.user, outcome=outcome[:200]
         )
 
     async def handle_message_send(self, content):

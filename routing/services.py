@@ -9,7 +9,6 @@ from cxhub.conversations.services import (
     ConversationError,
     ai_may_speak,
     client_id_clean,
-    conversation_close,
     conversation_lock,
     conversation_publish,
     customer_message_record,
@@ -217,13 +216,3 @@ def agent_message_send(*, conversation_id: int, agent, text: object, client_id: 
 
 def agent_owns(*, conversation_id: int, agent) -> bool:
     return Conversation.objects.filter(pk=conversation_id, owner=Conversation.Owner.AGENT, agent=agent).exists()
-
-
-def conversation_close_by_agent(*, conversation_id: int, agent, outcome: str = "") -> Conversation:
-    """Agents close conversations they hold, or ones no agent holds; never a colleague's."""
-    conversation = Conversation.objects.filter(pk=conversation_id).first()
-    if conversation is None:
-        raise ConversationError("conversation_unknown", "No such conversation.")
-    if conversation.owner == Conversation.Owner.AGENT and conversation.agent_id != agent.pk:
-        raise ConversationError("not_owner", "Another agent has this conversation.")
-    return conversation_close(conversation_id=conversation_id, actor_kind="human", agent=agent, outcome=outcome)

@@ -50,7 +50,9 @@ def event_record(
 def queue_publish_positions(*, after: Conversation) -> None:
     """Someone left the queue: everyone who waited behind them moves up, and is told so."""
     waiting = (
-        Conversation.objects.filter(status=Conversation.Status.OPEN, owner=Conversation.Owner.QUEUE)
+        Conversation.objects.filter(
+            site_id=after.site_id, status=Conversation.Status.OPEN, owner=Conversation.Owner.QUEUE
+        )
         .exclude(pk=after.pk)
         .select_related("customer", "agent")
     )
@@ -206,6 +208,9 @@ def conversation_close(*, conversation_id: int, actor_kind: str, agent=None, out
     conversation = conversation_lock(conversation_id)
     if conversation.status == Conversation.Status.CLOSED:
         return conversation
+    # Checked under the lock: an agent never closes a conversation a colleague holds.
+    if agent is not None and conversation.owner == Conversation.Owner.AGENT and conversation.agent_id != agent.pk:
+        raise ConversationError("not_owner", "Another agent has this conversation.")
     system_message_record(conversation=conversation, key="closed")
     was_queued = conversation.owner == Conversation.Owner.QUEUE
     conversation.status = Conversation.Status.CLOSED
