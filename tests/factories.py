@@ -1,10 +1,13 @@
 """Small builders for test data: real rows through the real services."""
 
 import itertools
+import json
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 
-from cxhub.assistant.models import Article
+from cxhub.assistant.models import Article, KnowledgeBase
+from cxhub.assistant.services import knowledge_base_changed, knowledge_base_default
 from cxhub.conversations.models import Site
 from cxhub.conversations.services import visitor_session_start
 from cxhub.conversations.visitor_tokens import visitor_token_issue
@@ -65,9 +68,44 @@ KB = [
 ]
 
 
-def knowledge_base_create(*, published: bool = True) -> list[Article]:
+def knowledge_base_create(*, published: bool = True, knowledge_base: KnowledgeBase | None = None) -> list[Article]:
+    """The four-article shop KB, in the default knowledge base unless told otherwise."""
+    knowledge_base = knowledge_base or knowledge_base_default()
     status = Article.Status.PUBLISHED if published else Article.Status.DRAFT
-    return [
-        Article.objects.create(slug=slug, locale=locale, title=title, answer=answer, questions=questions, status=status)
+    articles = [
+        Article.objects.create(
+            knowledge_base=knowledge_base,
+            slug=slug,
+            locale=locale,
+            title=title,
+            answer=answer,
+            questions=questions,
+            status=status,
+        )
         for slug, locale, title, answer, questions in KB
     ]
+    knowledge_base_changed(knowledge_base_id=knowledge_base.pk)
+    return articles
+
+
+DEMO_KB_PATH = Path(__file__).resolve().parents[1] / "cxhub" / "assistant" / "fixtures" / "demo_kb.jsonl"
+
+
+def demo_knowledge_base_create(*, knowledge_base: KnowledgeBase | None = None) -> KnowledgeBase:
+    """The bilingual lamp-shop KB that `make run` loads: big enough to calibrate on."""
+    knowledge_base = knowledge_base or knowledge_base_default()
+    for line in DEMO_KB_PATH.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        Article.objects.create(
+            knowledge_base=knowledge_base,
+            slug=item["slug"],
+            title=item["title"],
+            answer=item["answer"],
+            questions=item["questions"],
+            locale=item.get("locale", "en"),
+            tags=item.get("tags", []),
+            status=Article.Status.PUBLISHED,
+        )
+    knowledge_base_changed(knowledge_base_id=knowledge_base.pk)
+    knowledge_base.refresh_from_db()
+    return knowledge_base

@@ -1,7 +1,43 @@
-"""The company's approved knowledge base: the only thing the AI may answer from."""
+"""The company's approved knowledge base (the only thing the AI may answer from) and the record of AI output."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+DEFAULT_KNOWLEDGE_BASE = "default"
+
+
+class KnowledgeBase(models.Model):
+    """A set of articles with its answer policy: the precision admins want and the threshold derived from it."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    target_precision = models.FloatField(
+        default=0.95,
+        validators=[MinValueValidator(0.5), MaxValueValidator(0.999)],
+        help_text="Share of the AI's answers that must pick the right article. The confidence threshold is "
+        "derived from this on held-out example questions.",
+    )
+    # Bumped by every article change; each process compares it to rebuild its index without a restart.
+    version = models.PositiveIntegerField(default=1)
+
+    # What the last calibration found; the answerer records these with each answer.
+    threshold = models.FloatField(null=True, blank=True)
+    expected_coverage = models.FloatField(null=True, blank=True)
+    expected_precision = models.FloatField(null=True, blank=True)
+    calibrated_version = models.PositiveIntegerField(null=True, blank=True)
+    calibrated_at = models.DateTimeField(null=True, blank=True)
+    calibration = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def calibration_is_current(self) -> bool:
+        return self.calibrated_version == self.version
 
 
 class Article(models.Model):
@@ -9,7 +45,8 @@ class Article(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
-    slug = models.SlugField(max_length=120, unique=True)
+    knowledge_base = models.ForeignKey(KnowledgeBase, on_delete=models.CASCADE, related_name="articles")
+    slug = models.SlugField(max_length=120)
     title = models.CharField(max_length=300)
     answer = models.TextField(help_text="What the assistant says, word for word.")
     body = models.TextField(blank=True)
@@ -24,6 +61,121 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["slug"]
+        constraints = [models.UniqueConstraint(fields=["knowledge_base", "slug"], name="article_slug_unique_per_kb")]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.locale})"
+
+
+class AssistantDecision(models.Model):
+    """Every AI output, with what it used and why it was allowed: the queryable audit of the assistant."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "Reply to a customer"
+        DRAFT = "draft", "Draft for approval"
+        SUGGESTION = "suggestion", "Suggestion to an agent"
+        SUMMARY = "summary", "Conversation summary"
+
+    class Outcome(models.TextChoices):
+        ANSWERED = "answered", "Answered from an article"
+        PHRASED = "phrased", "Phrased by the LLM from articles"
+        GROUNDING_REJECTED = "grounding_rejected", "LLM reply rejected, article's own answer used"
+        ABSTAINED = "abstained", "Not sure: offered a person"
+        SUPPRESSED = "suppressed", "Not sent: a person owns the conversation"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    conversation = models.ForeignKey(
+        "conversations.Conversation", null=True, blank=True, on_delete=models.CASCADE, related_name="ai_decisions"
+    )
+    message = models.ForeignKey(
+        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    knowledge_base = models.ForeignKey(KnowledgeBase, null=True, blank=True, on_delete=models.SET_NULL)
+    question = models.TextField(blank=True)
+    articles = models.JSONField(default=list, blank=True, help_text="Slugs of the articles used, best first.")
+    confidence = models.FloatField(null=True, blank=True)
+    threshold = models.FloatField(null=True, blank=True)
+    target_precision = models.FloatField(null=True, blank=True)
+    model = models.CharField(max_length=200)
+    latency_ms = models.FloatField(default=0.0)
+    policy = models.CharField(max_length=300, help_text="Why the AI was allowed to produce this.")
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["kind", "outcome", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.outcome}"
+
+
+class BotEvaluation(models.Model):
+    """One run of evaluate_bot: the yardstick admins read before trusting the KB."""
+
+    knowledge_base = models.ForeignKey(KnowledgeBase, on_delete=models.CASCADE, related_name="evaluations")
+    cases_path = models.CharField(max_length=500)
+    cases = models.PositiveIntegerField()
+    metrics = models.JSONField(default=dict)
+    confused_pairs = models.JSONField(default=list, blank=True)
+    worst_articles = models.JSONField(default=list, blank=True)
+    knowledge_base_version = models.PositiveIntegerField()
+    model = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.knowledge_base} evaluation {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ComplianceRule(models.Model):
+    """A reminder shown to agents when a conversation touches a topic, e.g. "never promise a refund date"."""
+
+    name = models.CharField(max_length=200)
+    keywords = models.JSONField(
+        default=list, blank=True, help_text="Words or phrases (any language) that trigger the reminder."
+    )
+    tags = models.JSONField(default=list, blank=True, help_text="Article tags that trigger the reminder.")
+    reminder_en = models.TextField()
+    reminder_fr = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Suggestion(models.Model):
+    """A reply the copilot offered an agent, and what the agent did with it."""
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", "Offered"
+        USED = "used", "Used as is"
+        EDITED = "edited", "Used after editing"
+        IGNORED = "ignored", "Ignored"
+
+    conversation = models.ForeignKey("conversations.Conversation", on_delete=models.CASCADE, related_name="suggestions")
+    for_message = models.ForeignKey(
+        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL)
+    text = models.TextField()
+    confidence = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFERED)
+    sent_message = models.ForeignKey(
+        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision = models.ForeignKey(AssistantDecision, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Suggestion {self.pk} ({self.status})"

@@ -1,131 +1,233 @@
-"""A LangChain retriever over published articles: TF-IDF nearest example question, no downloads.
+"""Which published article a question is about: a linear classifier over word and character n-grams.
 
-Each process keeps its index in memory and rebuilds it when the knowledge base version changes,
-so an import or an admin edit reaches the web and worker processes without a restart.
+Chosen by measurement on BANKING77 (README): 91% top-1 against 77% for nearest-example TF-IDF, trained
+in seconds on two cores, no download. Each process keeps one index per knowledge base and rebuilds it
+when the knowledge base version changes, so an import or an admin edit needs no restart.
 """
 
-import math
 import re
 import threading
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Max
+import numpy as np
+from django.db.models import Count, Max, QuerySet
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
+from sklearn.preprocessing import normalize
+from sklearn.svm import LinearSVC
 
-from .models import Article
-
-STOPWORDS = set(
-    "a an the is are was were be been am i you we they he she it my your our their me us to of in on at for "
-    "with and or do does did can could would should will how what when where which who why this that these "
-    "those there here have has had please hi hello le la les un une des de du d l et ou est sont je tu il elle "
-    "nous vous ils elles mon ma mes ton ta tes son sa ses notre votre leur au aux en dans sur pour par avec "
-    "que qui quoi quand comment ou ce cette ces y a ai as ne pas pu peux peut puis bonjour svp".split()
-)
+from .models import Article, KnowledgeBase
 
 
 def fold(text: str) -> str:
+    # Accents and case vary more in customer typing than in meaning ("delai", "DÉLAI", "délai").
     text = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
-def features(text: str) -> Counter:
-    words = [w for w in re.findall(r"[a-z0-9]+", fold(text)) if w not in STOPWORDS]
-    feats: Counter = Counter()
-    for word in words:
-        feats["w:" + word] += 1
-        padded = f" {word} "
-        for i in range(len(padded) - 3):
-            feats["c:" + padded[i : i + 4]] += 0.5
-    for a, b in zip(words, words[1:], strict=False):
-        feats[f"b:{a}_{b}"] += 1
-    return feats
+def vectorizer_create(n_examples: int) -> FeatureUnion:
+    return FeatureUnion(
+        [
+            ("words", TfidfVectorizer(preprocessor=fold, ngram_range=(1, 2), sublinear_tf=True)),
+            (
+                "chars",
+                TfidfVectorizer(
+                    preprocessor=fold,
+                    analyzer="char_wb",
+                    ngram_range=(2, 5),
+                    sublinear_tf=True,
+                    # Rare character grams are noise once there is enough text; a tiny KB needs them all.
+                    min_df=2 if n_examples >= 500 else 1,
+                ),
+            ),
+        ]
+    )
 
 
 @dataclass
-class IndexedQuestion:
-    article_id: int
-    vector: dict[str, float]
+class Ranked:
+    article: Article
+    score: float
+    similarity: float
+
+
+@dataclass
+class Evidence:
+    """What the decision rests on for one question: the ranked articles and the three signals
+    the calibrated confidence is computed from."""
+
+    ranked: list[Ranked]
+    top_score: float
+    margin: float
+    similarity: float
+
+    @property
+    def signals(self) -> list[float]:
+        return [self.top_score, self.margin, self.similarity]
 
 
 class KnowledgeBaseIndex:
-    def __init__(self, articles: list[Article]):
-        self.articles = {a.pk: a for a in articles}
-        raw: list[tuple[int, Counter]] = []
-        for article in articles:
-            for question in [article.title, *article.questions]:
-                if question and question.strip():
-                    raw.append((article.pk, features(question)))
-        document_frequency: Counter = Counter()
-        for _, feats in raw:
-            document_frequency.update(feats.keys())
-        total = max(len(raw), 1)
-        self.idf = {f: math.log((1 + total) / (1 + df)) + 1 for f, df in document_frequency.items()}
-        self.questions = [IndexedQuestion(article_id, self._weigh(feats)) for article_id, feats in raw]
-        self.postings: dict[str, list[int]] = {}
-        for position, question in enumerate(self.questions):
-            for feature in question.vector:
-                self.postings.setdefault(feature, []).append(position)
+    """Fitted on example questions (and titles) of the given articles."""
 
-    def _weigh(self, feats: Counter) -> dict[str, float]:
-        vector = {f: (1 + math.log(tf)) * self.idf.get(f, 0.0) for f, tf in feats.items() if f in self.idf}
-        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
-        return {f: v / norm for f, v in vector.items()}
+    def __init__(self, articles: list[Article], examples: list[tuple[str, int]] | None = None):
+        """`examples` are (text, position in `articles`); by default every title and example question."""
+        self.articles = articles
+        if examples is None:
+            examples = article_examples(articles)
+        texts = [text for text, _ in examples]
+        labels = [position for _, position in examples]
+        self.labels = np.array(labels, dtype=int)
+        self.classifier: LinearSVC | None = None
+        if not texts:
+            self.vectorizer = None
+            return
+        self.vectorizer = vectorizer_create(len(texts))
+        matrix = self.vectorizer.fit_transform(texts)
+        self.examples = normalize(matrix)
+        if len(set(labels)) >= 2:
+            self.classifier = LinearSVC(C=0.5, random_state=0).fit(matrix, self.labels)
 
-    def search(self, query: str, k: int = 4) -> list[tuple[Article, float]]:
-        vector = self._weigh(features(query))
-        scores: dict[int, float] = {}
-        for feature, weight in vector.items():
-            for position in self.postings.get(feature, ()):
-                scores[position] = scores.get(position, 0.0) + weight * self.questions[position].vector[feature]
-        best: dict[int, float] = {}
-        for position, score in scores.items():
-            article_id = self.questions[position].article_id
-            if score > best.get(article_id, 0.0):
-                best[article_id] = score
-        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)[:k]
-        return [(self.articles[article_id], min(score, 1.0)) for article_id, score in ranked]
+    def evidence(self, questions: list[str], k: int = 4) -> list[Evidence]:
+        """Batch form, because calibration scores thousands of held-out questions at once."""
+        if self.vectorizer is None:
+            return [Evidence([], 0.0, 0.0, 0.0) for _ in questions]
+        matrix = self.vectorizer.transform(questions)
+        similarities = (normalize(matrix) @ self.examples.T).toarray()
+        if self.classifier is not None:
+            scores = self.classifier.decision_function(matrix)
+            if scores.ndim == 1:
+                # Two articles: scikit-learn gives one signed score; make it one column per article.
+                scores = np.column_stack([-scores, scores])
+            columns = self.classifier.classes_
+        else:
+            scores = similarities.max(axis=1, keepdims=True)
+            columns = np.array([0])
+        results = []
+        for row in range(len(questions)):
+            order = np.argsort(-scores[row])[:k]
+            best = int(columns[order[0]])
+            second = float(scores[row][order[1]]) if len(order) > 1 else float(scores[row][order[0]]) - 1.0
+            ranked = [
+                Ranked(
+                    self.articles[int(columns[i])],
+                    float(scores[row][i]),
+                    self._closest(similarities[row], int(columns[i])),
+                )
+                for i in order
+            ]
+            results.append(
+                Evidence(
+                    ranked=ranked,
+                    top_score=ranked[0].score,
+                    margin=ranked[0].score - second,
+                    similarity=self._closest(similarities[row], best),
+                )
+            )
+        return results
+
+    def _closest(self, similarities_row, position: int) -> float:
+        own = similarities_row[self.labels == position]
+        return float(own.max()) if own.size else 0.0
+
+
+def article_examples(articles: list[Article]) -> list[tuple[str, int]]:
+    return [
+        (text, position)
+        for position, article in enumerate(articles)
+        for text in [article.title, *article.questions]
+        if text and text.strip()
+    ]
+
+
+def published_articles(knowledge_base: KnowledgeBase, locale: str | None = None) -> QuerySet[Article]:
+    articles = Article.objects.filter(knowledge_base=knowledge_base, status=Article.Status.PUBLISHED)
+    if locale is not None:
+        articles = articles.filter(locale=locale)
+    return articles.order_by("pk")
+
+
+FRENCH_MARKERS = set(
+    "le la les un une des du de au aux et est sont je tu il elle nous vous ils elles mon ma mes votre vos notre "
+    "pour pas ne que qui quoi quand comment pourquoi combien avec dans sur chez puis peux peut suis ai avez "
+    "commande livraison bonjour merci".split()
+)
+ENGLISH_MARKERS = set(
+    "the a an and is are i you he she we they my your our for not that what when how why which with in on "
+    "can could would do does did have has am was were will order delivery hello thanks please".split()
+)
+
+
+def text_locale(text: str, default: str) -> str:
+    """English or French from the words themselves; a customer may write French on an English page."""
+    words = re.findall(r"[a-zà-ÿ']+", text.lower())
+    french = sum(w in FRENCH_MARKERS for w in words) + 2 * len(re.findall(r"[éèêàùçôîû]", text.lower()))
+    english = sum(w in ENGLISH_MARKERS for w in words)
+    if french > english:
+        return "fr"
+    if english > french:
+        return "en"
+    return default
+
+
+def locale_to_search(knowledge_base: KnowledgeBase, question: str, locale: str) -> str | None:
+    """Answer in the customer's language when the KB has articles in it; otherwise search them all."""
+    wanted = text_locale(question, locale)
+    if published_articles(knowledge_base, wanted).exists():
+        return wanted
+    return None
 
 
 _lock = threading.Lock()
-_cached: tuple[tuple, KnowledgeBaseIndex] | None = None
+_cached: dict[tuple[int, str | None], tuple[tuple, KnowledgeBaseIndex]] = {}
 
 
-def knowledge_base_version() -> tuple:
-    stats = Article.objects.filter(status=Article.Status.PUBLISHED).aggregate(n=Count("id"), latest=Max("updated_at"))
-    drafts_latest = Article.objects.aggregate(latest=Max("updated_at"))["latest"]
-    return (stats["n"], stats["latest"], drafts_latest)
+def index_key(knowledge_base: KnowledgeBase, locale: str | None) -> tuple:
+    # The version is bumped by every write through our services; the count and latest edit also catch
+    # writes that bypassed them (a shell, a restored backup), for one cheap aggregate query.
+    stats = published_articles(knowledge_base, locale).aggregate(n=Count("id"), latest=Max("updated_at"))
+    return (knowledge_base.version, stats["n"], stats["latest"])
 
 
-def knowledge_base_index() -> KnowledgeBaseIndex:
-    global _cached
-    version = knowledge_base_version()
+def knowledge_base_index(knowledge_base: KnowledgeBase, locale: str | None = None) -> KnowledgeBaseIndex:
+    """The process's index for this knowledge base (one language, or all), rebuilt when its content moved on."""
+    key = index_key(knowledge_base, locale)
     with _lock:
-        if _cached is None or _cached[0] != version:
-            articles = list(Article.objects.filter(status=Article.Status.PUBLISHED))
-            _cached = (version, KnowledgeBaseIndex(articles))
-        return _cached[1]
+        cached = _cached.get((knowledge_base.pk, locale))
+        if cached is None or cached[0] != key:
+            index = KnowledgeBaseIndex(list(published_articles(knowledge_base, locale)))
+            _cached[(knowledge_base.pk, locale)] = (key, index)
+            return index
+        return cached[1]
 
 
 class KnowledgeBaseRetriever(BaseRetriever):
-    """Published articles most similar to the question, best first, score in metadata."""
+    """LangChain view of the index: published articles for a question, best first, scores in metadata."""
 
+    knowledge_base: KnowledgeBase
+    locale: str = "en"
     k: int = 4
 
+    model_config = {"arbitrary_types_allowed": True}
+
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return [
-            Document(
-                page_content=article.answer,
-                metadata={
-                    "article_id": article.pk,
-                    "slug": article.slug,
-                    "title": article.title,
-                    "locale": article.locale,
-                    "score": score,
-                },
-            )
-            for article, score in knowledge_base_index().search(query, k=self.k)
-        ]
+        locale = locale_to_search(self.knowledge_base, query, self.locale)
+        evidence = knowledge_base_index(self.knowledge_base, locale).evidence([query], k=self.k)[0]
+        return [article_document(r.article, score=r.score) for r in evidence.ranked]
+
+
+def article_document(article: Article, *, score: float | None = None) -> Document:
+    return Document(
+        page_content=article.answer,
+        metadata={
+            "article_id": article.pk,
+            "slug": article.slug,
+            "title": article.title,
+            "locale": article.locale,
+            "tags": article.tags,
+            "score": score,
+        },
+    )

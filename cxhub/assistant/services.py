@@ -5,6 +5,8 @@ import time
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
+from kombu.exceptions import OperationalError
 
 from cxhub.conversations.models import ConversationEvent, Message
 from cxhub.conversations.services import (
@@ -16,9 +18,42 @@ from cxhub.conversations.services import (
     message_record,
 )
 
-from .answerer import answer_question
+from .answerer import Answer, answer_question
+from .models import DEFAULT_KNOWLEDGE_BASE, AssistantDecision, KnowledgeBase
 
 logger = logging.getLogger(__name__)
+
+
+def knowledge_base_default() -> KnowledgeBase:
+    kb, _ = KnowledgeBase.objects.get_or_create(
+        slug=DEFAULT_KNOWLEDGE_BASE, defaults={"name": "Default knowledge base"}
+    )
+    return kb
+
+
+def knowledge_base_for_site(site) -> KnowledgeBase:
+    if site is not None and site.knowledge_base_id:
+        return site.knowledge_base
+    return knowledge_base_default()
+
+
+def knowledge_base_changed(*, knowledge_base_id: int) -> None:
+    """Call after any article write: every process sees the new version and rebuilds its index,
+    and the threshold is recalibrated in the background for the new content."""
+    KnowledgeBase.objects.filter(pk=knowledge_base_id).update(version=F("version") + 1)
+
+    def enqueue():
+        from .tasks import knowledge_base_calibrate
+
+        version = KnowledgeBase.objects.values_list("version", flat=True).get(pk=knowledge_base_id)
+        try:
+            knowledge_base_calibrate.delay(knowledge_base_id, version)
+        except OperationalError:
+            # No broker (a command run before the stack is up): the edit stands; answers use the last
+            # calibration, flagged stale, until `import_kb`, admin or the next edit recalibrates.
+            logger.warning("could not queue recalibration of knowledge base %s: broker unavailable", knowledge_base_id)
+
+    transaction.on_commit(enqueue)
 
 
 def ai_reply_client_id(message_id: int) -> str:
@@ -26,8 +61,37 @@ def ai_reply_client_id(message_id: int) -> str:
     return f"ai-reply:{message_id}"
 
 
+def assistant_decision_record(
+    *,
+    answer: Answer,
+    kind: str,
+    question: str,
+    knowledge_base: KnowledgeBase,
+    conversation=None,
+    message=None,
+    policy: str,
+    outcome: str | None = None,
+) -> AssistantDecision:
+    return AssistantDecision.objects.create(
+        kind=kind,
+        outcome=outcome or answer.outcome,
+        conversation=conversation,
+        message=message,
+        knowledge_base=knowledge_base,
+        question=question[:2000],
+        articles=[answer.article_slug] if answer.article_slug else [],
+        confidence=round(answer.confidence, 4),
+        threshold=answer.threshold,
+        target_precision=answer.target_precision,
+        model=answer.model,
+        latency_ms=round(answer.latency_ms, 2),
+        policy=policy[:300],
+        detail={"candidates": answer.candidates, "calibrated": answer.calibrated, "grounding": answer.grounding},
+    )
+
+
 def assistant_reply(*, message_id: int) -> Message | None:
-    inbound = Message.objects.select_related("conversation").get(pk=message_id)
+    inbound = Message.objects.select_related("conversation__site").get(pk=message_id)
     conversation = inbound.conversation
     client_id = ai_reply_client_id(message_id)
     if Message.objects.filter(conversation=conversation, client_id=client_id).exists():
@@ -36,17 +100,33 @@ def assistant_reply(*, message_id: int) -> Message | None:
         return None
     if settings.ASSISTANT_FAULT_DELAY_SECONDS:
         time.sleep(settings.ASSISTANT_FAULT_DELAY_SECONDS)
-    answer = answer_question(inbound.text, locale=conversation.locale)
+    knowledge_base = knowledge_base_for_site(conversation.site)
+    answer = answer_question(inbound.text, locale=conversation.locale, knowledge_base=knowledge_base)
 
     with transaction.atomic():
         conversation = conversation_lock(conversation.pk)
+        policy = f"autonomy={conversation.autonomy_level}, owner={conversation.owner}; {answer.policy}"
         if not ai_may_speak(conversation):
             # A person took over (or the customer moved up the scale) while the AI was thinking.
+            decision = assistant_decision_record(
+                answer=answer,
+                kind=AssistantDecision.Kind.REPLY,
+                question=inbound.text,
+                knowledge_base=knowledge_base,
+                conversation=conversation,
+                policy=policy,
+                outcome=AssistantDecision.Outcome.SUPPRESSED,
+            )
             event_record(
                 conversation=conversation,
                 kind=ConversationEvent.Kind.AI_SUPPRESSED,
                 actor_kind=ConversationEvent.ActorKind.AI,
-                data={"message_id": message_id, "owner": conversation.owner, "level": conversation.autonomy_level},
+                data={
+                    "message_id": message_id,
+                    "owner": conversation.owner,
+                    "level": conversation.autonomy_level,
+                    "decision_id": decision.pk,
+                },
             )
             return None
         disclosure_ensure(conversation=conversation)
@@ -60,6 +140,15 @@ def assistant_reply(*, message_id: int) -> Message | None:
             sources=sources,
         )
         if created:
+            decision = assistant_decision_record(
+                answer=answer,
+                kind=AssistantDecision.Kind.REPLY,
+                question=inbound.text,
+                knowledge_base=knowledge_base,
+                conversation=conversation,
+                message=reply,
+                policy=policy,
+            )
             event_record(
                 conversation=conversation,
                 kind=ConversationEvent.Kind.AI_ABSTAINED if answer.abstained else ConversationEvent.Kind.AI_ANSWERED,
@@ -67,14 +156,18 @@ def assistant_reply(*, message_id: int) -> Message | None:
                 data={
                     "message_id": message_id,
                     "reply_seq": reply.seq,
+                    "decision_id": decision.pk,
                     "article_slug": answer.article_slug,
                     "article_title": answer.article_title,
                     "confidence": round(answer.confidence, 4),
                     "threshold": answer.threshold,
+                    "target_precision": answer.target_precision,
+                    "calibrated": answer.calibrated,
                     "candidates": answer.candidates,
                     "model": answer.model,
+                    "outcome": answer.outcome,
                     "latency_ms": round(answer.latency_ms, 2),
-                    "policy": f"autonomy={conversation.autonomy_level}, owner=ai",
+                    "policy": policy,
                 },
             )
             conversation_publish(conversation)

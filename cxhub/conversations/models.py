@@ -41,6 +41,14 @@ class Site(models.Model):
     default_locale = models.CharField(max_length=5, default="en")
     disclosure_en = models.TextField(blank=True, help_text="AI disclosure shown to visitors (English).")
     disclosure_fr = models.TextField(blank=True, help_text="AI disclosure shown to visitors (French).")
+    knowledge_base = models.ForeignKey(
+        "assistant.KnowledgeBase",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sites",
+        help_text="Articles the AI answers from; empty means the default knowledge base.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -134,7 +134,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"cxhub.assistant.tasks.*": {"queue": "ai"}}
+# Replies to customers never wait behind slow work such as recalibrating a large knowledge base.
+CELERY_TASK_ROUTES = {
+    "cxhub.assistant.tasks.assistant_answer": {"queue": "ai"},
+    "cxhub.assistant.tasks.copilot_*": {"queue": "ai"},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task whose worker vanished is handed out again after this many seconds; the sweep that
 # finds such tasks runs often enough (kombu's default is every 100 s) for that to hold.
@@ -159,8 +163,13 @@ VISITOR_TOKEN_MAX_AGE_SECONDS = int(os.environ.get("VISITOR_TOKEN_MAX_AGE_SECOND
 MESSAGE_MAX_CHARS = 2000
 WEBSOCKET_MAX_FRAME_BYTES = 16 * 1024
 
-# Assistant. The threshold is a starting value until the assistant derives its own.
+# Assistant. The confidence threshold comes from each knowledge base's calibration; this one is
+# used only until a knowledge base has been calibrated from its own held-out example questions.
 ASSISTANT_MIN_CONFIDENCE = float(os.environ.get("ASSISTANT_MIN_CONFIDENCE", "0.45"))
+# Share of customer questions assumed to have no article, when turning held-out results into precision.
+ASSISTANT_OUT_OF_SCOPE_SHARE = float(os.environ.get("ASSISTANT_OUT_OF_SCOPE_SHARE", "0.2"))
+# Opt-in LLM, any LangChain provider: "openai:gpt-4o-mini", "anthropic:claude-...", "ollama:llama3".
+# Empty: the built-in grounded answerer replies with the article's own words, offline.
 ASSISTANT_CHAT_MODEL = os.environ.get("ASSISTANT_CHAT_MODEL", "")
 # Fault injection for resilience tests and benchmarks: seconds the assistant waits before answering.
 ASSISTANT_FAULT_DELAY_SECONDS = float(os.environ.get("ASSISTANT_FAULT_DELAY_SECONDS", "0"))

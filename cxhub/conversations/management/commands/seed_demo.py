@@ -1,6 +1,5 @@
 """Load the demo: a bilingual shop knowledge base, a site, an admin and two agents. Safe to run again."""
 
-import json
 import os
 from pathlib import Path
 
@@ -8,7 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from cxhub.assistant.models import Article
+from cxhub.assistant.calibration import calibration_line, knowledge_base_calibrate
+from cxhub.assistant.kb_files import knowledge_base_import
+from cxhub.assistant.services import knowledge_base_default
 from cxhub.conversations.models import Site
 
 DEMO_KB = Path(__file__).resolve().parents[3] / "assistant" / "fixtures" / "demo_kb.jsonl"
@@ -46,23 +47,13 @@ class Command(BaseCommand):
             user.save()
         admin = User.objects.get(username="admin")
 
-        count = 0
-        for line in DEMO_KB.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            item = json.loads(line)
-            Article.objects.update_or_create(
-                slug=item["slug"],
-                defaults={
-                    "title": item["title"],
-                    "answer": item["answer"],
-                    "questions": item["questions"],
-                    "locale": item.get("locale", "en"),
-                    "tags": item.get("tags", []),
-                    "status": Article.Status.PUBLISHED,
-                    "approved_by": admin,
-                },
-            )
-            count += 1
-        self.stdout.write(f"Demo site “{site.name}” (key {site.key}), {count} published articles.")
+        knowledge_base = knowledge_base_default()
+        with DEMO_KB.open(encoding="utf-8") as lines:
+            report = knowledge_base_import(knowledge_base=knowledge_base, lines=lines, approved_by=admin)
+        # Calibrate now rather than in the worker, so the first answer already uses the derived threshold.
+        knowledge_base = knowledge_base_calibrate(knowledge_base_id=knowledge_base.pk)
+        self.stdout.write(
+            f"Demo site “{site.name}” (key {site.key}), {report.articles} published articles; "
+            + calibration_line(knowledge_base)
+        )
         self.stdout.write("Demo accounts: " + ", ".join(f"{u} / {p}" for u, p, *_ in DEMO_USERS))
