@@ -69,6 +69,8 @@ def answer_question(question: str, *, locale: str, knowledge_base: KnowledgeBase
     searched = locale_to_search(knowledge_base, question, locale)
     evidence = knowledge_base_index(knowledge_base, searched).evidence([question])[0]
     answer = answer_decide(question, evidence=evidence, policy=policy, locale=searched or locale)
+    if settings.ASSISTANT_EMBEDDINGS:
+        answer.model += f" + {settings.ASSISTANT_EMBEDDINGS}"
     answer.latency_ms = (time.perf_counter() - started) * 1000
     return answer
 

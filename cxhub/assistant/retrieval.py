@@ -5,22 +5,42 @@ in seconds on two cores, no download. Each process keeps one index per knowledge
 when the knowledge base version changes, so an import or an admin edit needs no restart.
 """
 
+import functools
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Count, Max, QuerySet
+from langchain.embeddings import init_embeddings
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
 from .models import Article, KnowledgeBase
+
+# An encoder's vector counts about as much as the n-gram block (each block is unit length per text).
+EMBEDDING_WEIGHT = 1.0
+
+
+def embeddings_get() -> Embeddings | None:
+    """The opt-in LangChain encoder (`ASSISTANT_EMBEDDINGS="provider:model"`), or None for n-grams only."""
+    if not settings.ASSISTANT_EMBEDDINGS:
+        return None
+    return _embeddings_for(settings.ASSISTANT_EMBEDDINGS)
+
+
+@functools.lru_cache(maxsize=4)
+def _embeddings_for(name: str) -> Embeddings:
+    return init_embeddings(name)
 
 
 def fold(text: str) -> str:
@@ -86,7 +106,9 @@ class KnowledgeBaseIndex:
             self.vectorizer = None
             return
         self.vectorizer = vectorizer_create(len(texts))
-        matrix = self.vectorizer.fit_transform(texts)
+        self.vectorizer.fit(texts)
+        self.embeddings = embeddings_get()
+        matrix = self._features(texts)
         self.examples = normalize(matrix)
         if len(set(labels)) >= 2:
             self.classifier = LinearSVC(C=0.5, random_state=0).fit(matrix, self.labels)
@@ -95,7 +117,7 @@ class KnowledgeBaseIndex:
         """Batch form, because calibration scores thousands of held-out questions at once."""
         if self.vectorizer is None:
             return [Evidence([], 0.0, 0.0, 0.0) for _ in questions]
-        matrix = self.vectorizer.transform(questions)
+        matrix = self._features(questions)
         similarities = (normalize(matrix) @ self.examples.T).toarray()
         if self.classifier is not None:
             scores = self.classifier.decision_function(matrix)
@@ -128,6 +150,14 @@ class KnowledgeBaseIndex:
                 )
             )
         return results
+
+    def _features(self, texts: list[str]):
+        sparse = self.vectorizer.transform(texts)
+        if self.embeddings is None:
+            return sparse
+        # Dense sentence vectors beside the n-grams: the linear model learns how much to trust each.
+        dense = normalize(np.asarray(self.embeddings.embed_documents(texts), dtype=float)) * EMBEDDING_WEIGHT
+        return hstack([sparse, csr_matrix(dense)]).tocsr()
 
     def _closest(self, similarities_row, position: int) -> float:
         own = similarities_row[self.labels == position]
@@ -189,7 +219,7 @@ def index_key(knowledge_base: KnowledgeBase, locale: str | None) -> tuple:
     # The version is bumped by every write through our services; the count and latest edit also catch
     # writes that bypassed them (a shell, a restored backup), for one cheap aggregate query.
     stats = published_articles(knowledge_base, locale).aggregate(n=Count("id"), latest=Max("updated_at"))
-    return (knowledge_base.version, stats["n"], stats["latest"])
+    return (knowledge_base.version, stats["n"], stats["latest"], settings.ASSISTANT_EMBEDDINGS)
 
 
 def knowledge_base_index(knowledge_base: KnowledgeBase, locale: str | None = None) -> KnowledgeBaseIndex:

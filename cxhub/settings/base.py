@@ -171,6 +171,9 @@ ASSISTANT_OUT_OF_SCOPE_SHARE = float(os.environ.get("ASSISTANT_OUT_OF_SCOPE_SHAR
 # Opt-in LLM, any LangChain provider: "openai:gpt-4o-mini", "anthropic:claude-...", "ollama:llama3".
 # Empty: the built-in grounded answerer replies with the article's own words, offline.
 ASSISTANT_CHAT_MODEL = os.environ.get("ASSISTANT_CHAT_MODEL", "")
+# Opt-in sentence encoder through LangChain's init_embeddings ("openai:text-embedding-3-small",
+# "ollama:nomic-embed-text", ...): its vectors join the n-gram features. Empty: n-grams only, offline.
+ASSISTANT_EMBEDDINGS = os.environ.get("ASSISTANT_EMBEDDINGS", "")
 # Fault injection for resilience tests and benchmarks: seconds the assistant waits before answering.
 ASSISTANT_FAULT_DELAY_SECONDS = float(os.environ.get("ASSISTANT_FAULT_DELAY_SECONDS", "0"))
 
