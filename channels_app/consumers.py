@@ -4,6 +4,7 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 
+from cxhub.assistant.copilot import handoff_package
 from cxhub.conversations import broadcast, selectors
 from cxhub.conversations.models import Conversation
 from cxhub.conversations.services import ConversationError, OriginRefused, conversation_close
@@ -177,7 +178,7 @@ class StaffConsumer(JsonProtocolConsumer):
         conversation = Conversation.objects.select_related("customer", "agent").filter(pk=conversation_id).first()
         if conversation is None:
             raise ConversationError("conversation_unknown", "No such conversation.")
-        return selectors.handoff_card(conversation)
+        return handoff_package(conversation)
 
     async def handle_conversation_open(self, content):
         conversation_id = self._conversation_id(content)

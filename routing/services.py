@@ -44,6 +44,11 @@ def _queue(conversation: Conversation, *, reason: str, signal_names: list[str], 
         data={"reason": reason, "signals": signal_names},
     )
     system_message_record(conversation=conversation, key="queued", position=selectors.queue_position(conversation))
+    if conversation.autonomy_level != AutonomyLevel.HUMAN_ONLY:
+        # The summary and suggestions are ready before an agent opens the conversation.
+        from cxhub.assistant.tasks import copilot_prepare
+
+        transaction.on_commit(lambda: copilot_prepare.delay(conversation.pk))
 
 
 def _return_to_ai(conversation: Conversation) -> None:

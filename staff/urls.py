@@ -12,4 +12,6 @@ urlpatterns = [
 api_urlpatterns = [
     path("conversations/", apis.InboxAPI.as_view(), name="staff-inbox"),
     path("conversations/<int:conversation_id>/handoff", apis.HandoffCardAPI.as_view(), name="staff-handoff"),
+    path("conversations/<int:conversation_id>/copilot", apis.CopilotAPI.as_view(), name="staff-copilot"),
+    path("suggestions/<int:suggestion_id>/outcome", apis.SuggestionOutcomeAPI.as_view(), name="staff-suggestion"),
 ]
