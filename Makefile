@@ -41,7 +41,7 @@ test: setup chromium
 lint: setup
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
-bench: demo
+bench: setup
 	@$(PY) bench/assistant.py
 
 clean:
