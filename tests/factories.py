@@ -1,11 +1,11 @@
 """Small builders for test data: real rows through the real services."""
 
 import itertools
-import json
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 
+from cxhub.assistant.kb_files import knowledge_base_import
 from cxhub.assistant.models import Article, KnowledgeBase
 from cxhub.assistant.services import knowledge_base_changed, knowledge_base_default
 from cxhub.conversations.models import Site
@@ -94,18 +94,7 @@ DEMO_KB_PATH = Path(__file__).resolve().parents[1] / "cxhub" / "assistant" / "fi
 def demo_knowledge_base_create(*, knowledge_base: KnowledgeBase | None = None) -> KnowledgeBase:
     """The bilingual lamp-shop KB that `make run` loads: big enough to calibrate on."""
     knowledge_base = knowledge_base or knowledge_base_default()
-    for line in DEMO_KB_PATH.read_text(encoding="utf-8").splitlines():
-        item = json.loads(line)
-        Article.objects.create(
-            knowledge_base=knowledge_base,
-            slug=item["slug"],
-            title=item["title"],
-            answer=item["answer"],
-            questions=item["questions"],
-            locale=item.get("locale", "en"),
-            tags=item.get("tags", []),
-            status=Article.Status.PUBLISHED,
-        )
-    knowledge_base_changed(knowledge_base_id=knowledge_base.pk)
+    with DEMO_KB_PATH.open(encoding="utf-8") as lines:
+        knowledge_base_import(knowledge_base=knowledge_base, lines=lines)
     knowledge_base.refresh_from_db()
     return knowledge_base

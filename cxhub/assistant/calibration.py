@@ -18,10 +18,12 @@ from django.utils import timezone
 from sklearn.linear_model import LogisticRegression
 
 from .models import Article, KnowledgeBase
-from .retrieval import Evidence, KnowledgeBaseIndex, published_articles
+from .retrieval import Evidence, KnowledgeBaseIndex, article_examples, published_articles
 
 IN_SCOPE_FOLDS = 3
 OUT_OF_SCOPE_FOLDS = 3
+# Each out-of-scope fold hides every 5th article (a fifth of them) from the index.
+OUT_OF_SCOPE_HIDDEN_EVERY = 5
 MAX_HELD_OUT_PER_FOLD = 700
 # Never answer when the model thinks a wrong answer is at least as likely as a right one,
 # whatever a small or lucky held-out set says.
@@ -87,7 +89,7 @@ class HeldOut:
 
 def held_out_questions(articles: list[Article], *, progress: Progress | None = None, seed: int = 0) -> list[HeldOut]:
     rng = random.Random(seed)
-    examples = [(q, pos) for pos, a in enumerate(articles) for q in [a.title, *a.questions] if q and q.strip()]
+    examples = article_examples(articles)
     per_article: dict[int, int] = {}
     for _, pos in examples:
         per_article[pos] = per_article.get(pos, 0) + 1
@@ -119,7 +121,7 @@ def held_out_questions(articles: list[Article], *, progress: Progress | None = N
         groups = list(range(len(articles)))
         rng.shuffle(groups)
         for fold in range(OUT_OF_SCOPE_FOLDS):
-            hidden_articles = set(groups[fold :: max(OUT_OF_SCOPE_FOLDS + 2, 5)]) or {groups[fold]}
+            hidden_articles = set(groups[fold::OUT_OF_SCOPE_HIDDEN_EVERY])
             kept = [a for pos, a in enumerate(articles) if pos not in hidden_articles]
             position_in_kept = {id(a): i for i, a in enumerate(kept)}
             index = KnowledgeBaseIndex(
