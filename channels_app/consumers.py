@@ -221,6 +221,7 @@ class StaffConsumer(JsonProtocolConsumer):
             agent=self.user,
             text=content.get("text"),
             client_id=content.get("client_id"),
+            suggestion_id=content.get("suggestion_id"),
         )
         await self.send_json(
             {

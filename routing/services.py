@@ -3,6 +3,8 @@
 from django.db import transaction
 from django.utils import timezone
 
+from cxhub.assistant.copilot import suggestion_matching, suggestion_outcome_record, suggestions_settle
+from cxhub.assistant.models import Suggestion
 from cxhub.conversations import selectors
 from cxhub.conversations.models import AUTONOMY_ORDER, AutonomyLevel, Conversation, ConversationEvent, Message
 from cxhub.conversations.services import (
@@ -201,22 +203,40 @@ def handoff_return(*, conversation_id: int, agent, note: str = "") -> Conversati
 
 
 @transaction.atomic
-def agent_message_send(*, conversation_id: int, agent, text: object, client_id: object) -> tuple[Message, bool]:
+def agent_message_send(
+    *, conversation_id: int, agent, text: object, client_id: object, suggestion_id: object = None
+) -> tuple[Message, bool]:
+    """An agent's reply. Sent from a copilot suggestion (as is or edited), it says so to the customer."""
     text = message_text_clean(text)
     client_id = client_id_clean(client_id)
+    if suggestion_id is not None and (not isinstance(suggestion_id, int) or isinstance(suggestion_id, bool)):
+        raise ConversationError("suggestion_invalid", "suggestion_id must be a number.")
     conversation = conversation_lock(conversation_id)
     if conversation.status == Conversation.Status.CLOSED:
         raise ConversationError("conversation_closed", "This conversation is closed.")
     if conversation.owner != Conversation.Owner.AGENT or conversation.agent_id != agent.pk:
         raise ConversationError("not_owner", "Take over the conversation before replying.")
-    return message_record(
+    if suggestion_id is not None:
+        suggestion = Suggestion.objects.filter(pk=suggestion_id, conversation=conversation).first()
+        if suggestion is None:
+            raise ConversationError("suggestion_unknown", "No such suggestion in this conversation.")
+    else:
+        # Pasted or retyped from the panel without saying so: still written with AI help, and said.
+        suggestion = suggestion_matching(conversation_id=conversation.pk, sent_text=text)
+    message, created = message_record(
         conversation=conversation,
         author_kind=Message.AuthorKind.HUMAN,
-        provenance=Message.Provenance.HUMAN,
+        provenance=Message.Provenance.HUMAN_AI_ASSISTED if suggestion else Message.Provenance.HUMAN,
         text=text,
         client_id=client_id,
         agent=agent,
     )
+    if created and suggestion is not None:
+        suggestion_outcome_record(suggestion_id=suggestion.pk, sent_text=text, sent_message_id=message.pk)
+    if created:
+        # The suggestions the agent did not use are recorded as ignored: acceptance rates need both.
+        suggestions_settle(conversation_id=conversation.pk, sent_message_id=message.pk, sent_text=text)
+    return message, created
 
 
 def agent_owns(*, conversation_id: int, agent) -> bool:

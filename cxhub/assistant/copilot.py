@@ -552,6 +552,16 @@ def similarity(a: str, b: str) -> float:
 
 
 @transaction.atomic
+def suggestion_matching(*, conversation_id: int, sent_text: str) -> Suggestion | None:
+    """The offered suggestion an agent's text came from (as is or edited), if any."""
+    offered = Suggestion.objects.filter(conversation_id=conversation_id, status=Suggestion.Status.OFFERED)
+    scored = [(similarity(s.text, sent_text), s) for s in offered.order_by("id")]
+    if not scored:
+        return None
+    best_score, best = max(scored, key=lambda item: item[0])
+    return best if best_score >= EDITED_MIN_SIMILARITY else None
+
+
 def suggestions_settle(*, conversation_id: int, sent_message_id: int, sent_text: str | None = None) -> list[Suggestion]:
     """Call after routing.services.agent_message_send: the offered suggestion the agent's message came from
     becomes used or edited, every other offered one ignored. Settled suggestions are left alone, so a resend
@@ -564,12 +574,9 @@ def suggestions_settle(*, conversation_id: int, sent_message_id: int, sent_text:
         .filter(conversation_id=conversation_id, status=Suggestion.Status.OFFERED)
         .order_by("id")
     )
-    if not offered:
-        return []
-    scored = [(similarity(s.text, sent_text), s) for s in offered]
-    best_score, best = max(scored, key=lambda item: item[0])
+    best = suggestion_matching(conversation_id=conversation_id, sent_text=sent_text)
     for suggestion in offered:
-        if suggestion is best and best_score >= EDITED_MIN_SIMILARITY:
+        if suggestion == best:
             suggestion.status = suggestion_status_for(suggestion.text, sent_text)
             suggestion.sent_message = message
         else:

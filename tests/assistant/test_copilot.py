@@ -16,7 +16,7 @@ from cxhub.assistant.copilot import (
 from cxhub.assistant.models import Article, AssistantDecision, ComplianceRule, Suggestion
 from cxhub.assistant.services import assistant_reply, knowledge_base_changed, knowledge_base_default
 from cxhub.assistant.tasks import copilot_prepare
-from cxhub.conversations.models import Conversation, Customer
+from cxhub.conversations.models import Conversation, Customer, Message
 from routing import services as routing
 from tests import factories
 
@@ -397,12 +397,12 @@ def test_the_suggestion_the_agent_edited_is_marked_edited_and_the_others_ignored
     customer_says(conversation, "Can I return an item?")
     [returns] = copilot_suggestions(conversation_id=conversation.pk)
 
+    # sending settles the offered suggestions (agent_message_send calls suggestions_settle)
     sent = agent_sends(conversation, agent, "You can return unused items within 30 days, Alice!")
-    settled = suggestions_settle(conversation_id=conversation.pk, sent_message_id=sent.pk, sent_text=sent.text)
 
     shipping.refresh_from_db()
     returns.refresh_from_db()
-    assert {s.pk for s in settled} == {shipping.pk, returns.pk}
+    assert sent.provenance == Message.Provenance.HUMAN_AI_ASSISTED
     assert returns.status == Suggestion.Status.EDITED and returns.sent_message == sent
     assert shipping.status == Suggestion.Status.IGNORED and shipping.sent_message is None
 

@@ -5,6 +5,8 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from cxhub.asgi import application
+from cxhub.assistant.copilot import copilot_for_conversation
+from cxhub.assistant.models import Suggestion
 from cxhub.assistant.services import assistant_reply
 from cxhub.conversations.models import Conversation, ConversationEvent, Message
 from routing import services as routing
@@ -214,3 +216,42 @@ async def test_waiting_visitors_move_up_the_queue_when_someone_ahead_is_taken():
     moved = await second.receive_until(lambda f: f["type"] == "state" and f["state"]["queue_position"] == 1)
     assert moved["state"]["owner"] == "queue"
     await second.close()
+
+
+async def test_a_reply_sent_from_a_copilot_suggestion_tells_the_customer_ai_helped():
+    conversation, token, marie = await shop_with_visitor_and_agent()
+    visitor = await visitor_connect(token)
+    agent = await staff_connect(marie)
+    await visitor.message_with(seq=1)
+    await visitor.send(type="handoff.request")
+    await agent.send(type="conversation.open", conversation_id=conversation.pk)
+    await agent.receive_until(lambda f: f["type"] == "conversation")
+    await agent.send(type="conversation.take_over", conversation_id=conversation.pk)
+    await visitor.receive_until(lambda f: f["type"] == "state" and f["state"]["owner"] == "agent")
+    await visitor_say(visitor, "Can I return an item?")
+    await agent.receive_until(lambda f: f["type"] == "message" and f["message"]["author_kind"] == "customer")
+    panel = await sync_to_async(copilot_for_conversation)(conversation_id=conversation.pk)
+    suggestion = panel["suggestions"][0]
+
+    # An unknown suggestion is refused, nothing is sent.
+    await agent.send(type="message.send", conversation_id=conversation.pk, client_id="a-0", text="x", suggestion_id=999)
+    error = await agent.receive_until(lambda f: f["type"] == "error")
+    assert error["code"] == "suggestion_unknown"
+
+    await agent.send(
+        type="message.send",
+        conversation_id=conversation.pk,
+        client_id="a-1",
+        text=suggestion["text"],
+        suggestion_id=suggestion["id"],
+    )
+    assisted = await visitor.message_with(author_kind="human")
+    await agent.send(type="message.send", conversation_id=conversation.pk, client_id="a-2", text="Anything else?")
+    plain = await visitor.message_with(author_kind="human", text="Anything else?")
+
+    assert assisted["provenance"] == "human_ai_assisted" and assisted["author_name"] == "Marie Dupont"
+    assert plain["provenance"] == "human"
+    used = await sync_to_async(Suggestion.objects.get)(pk=suggestion["id"])
+    assert used.status == Suggestion.Status.USED
+    await visitor.close()
+    await agent.close()
