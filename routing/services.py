@@ -24,6 +24,7 @@ from cxhub.conversations.services import (
 from cxhub.conversations.texts import level_name
 
 from . import signals
+from .escalation import EscalationDecision, escalation_decide
 
 HUMAN_LEVELS = {AutonomyLevel.HUMAN_WITH_AI, AutonomyLevel.HUMAN_ONLY}
 
@@ -125,22 +126,51 @@ def autonomy_set(*, conversation_id: int, level: object, actor_kind: str = "cust
 
 
 def customer_message_handle(*, conversation_id: int, text: object, client_id: object) -> tuple[Message, bool]:
-    """Store what the customer wrote, then decide who answers: a person on request, else the AI if allowed."""
+    """Store what the customer wrote, then decide who answers: a person when the signals call for one
+    (an explicit request always does), else the AI if it may speak."""
     message, created = customer_message_record(conversation_id=conversation_id, text=text, client_id=client_id)
     if not created:
         return message, False
-    conversation = Conversation.objects.get(pk=conversation_id)
-    if conversation.autonomy_level != AutonomyLevel.SELF_SERVICE and signals.asks_for_person(message.text):
-        handoff_request(
-            conversation_id=conversation_id,
-            reason="customer asked for a person",
-            signal_names=["explicit_request"],
-        )
-    elif ai_may_speak(conversation):
-        from cxhub.assistant.tasks import assistant_answer
+    with transaction.atomic():
+        conversation = conversation_lock(conversation_id)
+        decision = _escalation_for(conversation, message)
+        if decision.action == "hand" and conversation.owner == Conversation.Owner.AI:
+            explicit = "explicit_request" in decision.signal_names
+            if not explicit:
+                system_message_record(conversation=conversation, key="escalated")
+            handoff_request(
+                conversation_id=conversation_id,
+                reason=decision.reason,
+                signal_names=decision.signal_names,
+                actor_kind="customer" if explicit else "system",
+            )
+        elif ai_may_speak(conversation):
+            if decision.action == "offer":
+                system_message_record(conversation=conversation, key="person_offered")
+                conversation_publish(conversation)
+            from cxhub.assistant.tasks import assistant_answer
 
-        transaction.on_commit(lambda: assistant_answer.delay(message.pk))
+            transaction.on_commit(lambda: assistant_answer.delay(message.pk))
     return message, True
+
+
+def _escalation_for(conversation: Conversation, message: Message) -> EscalationDecision:
+    """Signals in this message and the recent ones, recorded with the words behind them. Caller holds the lock."""
+    if conversation.autonomy_level == AutonomyLevel.SELF_SERVICE:
+        return EscalationDecision("none")
+    recent_texts, recent_abstained = selectors.escalation_context(conversation, before_seq=message.seq)
+    decision = escalation_decide(
+        signals.signals_detect(message.text, recent_customer_texts=recent_texts, recent_ai_abstained=recent_abstained)
+    )
+    if decision.signals:
+        # Also recorded when a person already holds the conversation: the agent sees the emotional context.
+        event_record(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.ROUTING_DECISION,
+            actor_kind=ConversationEvent.ActorKind.SYSTEM,
+            data={"message_id": message.pk, "owner": conversation.owner, **decision.record()},
+        )
+    return decision
 
 
 @transaction.atomic

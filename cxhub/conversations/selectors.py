@@ -140,9 +140,34 @@ def handoff_card(conversation: Conversation) -> dict:
         },
         "reason": conversation.escalation_reason,
         "signals": handoffs[-1].data.get("signals", []) if handoffs else [],
+        # Why is this here: each routing decision with the signals and the customer's words behind them.
+        "decisions": [
+            {**e.data, "at": e.created_at.isoformat()}
+            for e in events
+            if e.kind == ConversationEvent.Kind.ROUTING_DECISION
+        ][-5:],
         "summary": summary,
         "tried": tried,
         "ai_abstentions": abstentions,
         "autonomy_level": conversation.autonomy_level,
         "transcript": [message_for_staff(m) for m in messages],
     }
+
+
+def escalation_context(conversation: Conversation, *, before_seq: int, window: int = 5) -> tuple[list[str], list[bool]]:
+    """The customer's recent texts and whether each recent AI reply abstained, oldest first, counted only
+    since the last hand-back: what a person already dealt with does not escalate the conversation again."""
+    returned = conversation.events.filter(kind=ConversationEvent.Kind.HANDOFF_RETURNED).order_by("-id").first()
+    boundary_seq = returned.data.get("boundary_seq", 0) if returned else 0
+    texts = list(
+        conversation.messages.filter(author_kind=Message.AuthorKind.CUSTOMER, seq__gt=boundary_seq, seq__lt=before_seq)
+        .order_by("-seq")
+        .values_list("text", flat=True)[:window]
+    )
+    outcomes = conversation.events.filter(
+        kind__in=[ConversationEvent.Kind.AI_ANSWERED, ConversationEvent.Kind.AI_ABSTAINED]
+    )
+    if returned:
+        outcomes = outcomes.filter(id__gt=returned.pk)
+    kinds = list(outcomes.order_by("-id").values_list("kind", flat=True)[:window])
+    return texts[::-1], [kind == ConversationEvent.Kind.AI_ABSTAINED for kind in reversed(kinds)]

@@ -20,6 +20,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Connecting you with a person… You are number {position} in the queue.",
         "fr": "Nous vous mettons en relation avec une personne… Vous êtes numéro {position} dans la file.",
     },
+    "escalated": {
+        "en": "This is something a person should help you with, so I am connecting you with one.",
+        "fr": "Il vaut mieux qu’une personne vous aide sur ce point : je vous mets en relation.",
+    },
+    "person_offered": {
+        "en": "If you would rather talk to a person about this, press “Talk to a person” at any time.",
+        "fr": "Si vous préférez en parler à une personne, appuyez sur « Parler à une personne » à tout moment.",
+    },
     "agent_joined": {"en": "{name} joined the conversation.", "fr": "{name} a rejoint la conversation."},
     "returned_to_ai": {
         "en": "{name} handed the conversation back to the AI assistant. A person is still one click away.",
