@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import pytest
+from channels.layers import channel_layers
 from django.conf import settings
 from django.test import override_settings
 
@@ -37,6 +38,15 @@ def realtime_on_test_redis(redis_server):
     celery_app.conf.update(broker_url=url, task_always_eager=True, task_eager_propagates=True)
     yield
     override.disable()
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """Each test gets its own channel layer. A layer shared across tests keeps locks bound to an earlier
+    test's event loop (held by a consumer that loop left behind), and the next test's sockets then hang."""
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
 
 
 def process_env(redis_url: str, **extra: str) -> dict:
