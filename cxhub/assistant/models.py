@@ -179,3 +179,42 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return f"Suggestion {self.pk} ({self.status})"
+
+
+class Draft(models.Model):
+    """An AI reply in `ai_with_approval`: the customer sees nothing until a person approves or edits it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        APPROVED = "approved", "Approved as is"
+        EDITED = "edited", "Edited, then sent"
+        REJECTED = "rejected", "Rejected"
+        EXPIRED = "expired", "Not reviewed in time: sent to a person"
+
+    conversation = models.ForeignKey("conversations.Conversation", on_delete=models.CASCADE, related_name="drafts")
+    for_message = models.ForeignKey("conversations.Message", on_delete=models.CASCADE, related_name="+")
+    text = models.TextField()
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL)
+    confidence = models.FloatField(null=True, blank=True)
+    decision = models.ForeignKey(AssistantDecision, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    review_by = models.DateTimeField(help_text="Not reviewed by then: the conversation goes to a person.")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reject_reason = models.CharField(max_length=300, blank=True)
+    sent_message = models.ForeignKey(
+        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # One draft per customer message: a redelivered AI task finds it and drafts nothing.
+            models.UniqueConstraint(fields=["for_message"], name="one_draft_per_customer_message")
+        ]
+
+    def __str__(self) -> str:
+        return f"Draft {self.pk} ({self.status})"

@@ -64,6 +64,8 @@ class Customer(models.Model):
     email = models.EmailField(blank=True)
     external_id = models.CharField(max_length=200, blank=True)
     is_identified = models.BooleanField(default=False)
+    is_vip = models.BooleanField(default=False)
+    segment = models.CharField(max_length=60, blank=True, help_text="A customer segment routing rules can target.")
     locale = models.CharField(max_length=5, default="en")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -101,6 +103,14 @@ class Conversation(models.Model):
     last_seq = models.PositiveIntegerField(default=0)
     queued_at = models.DateTimeField(null=True, blank=True)
     escalation_reason = models.CharField(max_length=200, blank=True)
+    team = models.ForeignKey(
+        "routing.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
+    priority = models.IntegerField(default=0)
+    # Bounds set by routing rules on the customer's choice, and the words that tell them why.
+    autonomy_min = models.CharField(max_length=20, choices=AutonomyLevel.choices, blank=True)
+    autonomy_max = models.CharField(max_length=20, choices=AutonomyLevel.choices, blank=True)
+    autonomy_cap_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
