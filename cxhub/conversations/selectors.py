@@ -49,6 +49,11 @@ def conversation_state_for_visitor(conversation: Conversation) -> dict:
         "owner": conversation.owner,
         "agent_name": agent_display_name(conversation.agent) if conversation.owner == "agent" else "",
         "autonomy_level": conversation.autonomy_level,
+        # Bounds a site's rule put on the customer's choice, and why in plain words (empty: none).
+        "autonomy_min": conversation.autonomy_min,
+        "autonomy_max": conversation.autonomy_max,
+        "autonomy_cap_reason": conversation.autonomy_cap_reason,
+        "replies_reviewed": conversation.autonomy_level == "ai_with_approval",
         "queue_position": queue_position(conversation),
         "last_seq": conversation.last_seq,
     }
