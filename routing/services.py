@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from cxhub.assistant.copilot import suggestion_matching, suggestion_outcome_record, suggestions_settle
 from cxhub.assistant.models import Suggestion
-from cxhub.conversations import selectors
+from cxhub.conversations import selectors, texts
 from cxhub.conversations.models import AUTONOMY_ORDER, AutonomyLevel, Conversation, ConversationEvent, Message
 from cxhub.conversations.services import (
     ConversationError,
@@ -25,6 +25,16 @@ from cxhub.conversations.texts import level_name
 
 from . import signals
 from .escalation import EscalationDecision, escalation_decide
+from .rules import (
+    ESCALATION_STRENGTH,
+    RoutingOutcome,
+    level_clamp,
+    routing_context_for,
+    rules_evaluate,
+    rules_for,
+    tighter_max,
+    tighter_min,
+)
 
 HUMAN_LEVELS = {AutonomyLevel.HUMAN_WITH_AI, AutonomyLevel.HUMAN_ONLY}
 
@@ -93,6 +103,18 @@ def autonomy_set(*, conversation_id: int, level: object, actor_kind: str = "cust
     if conversation.status == Conversation.Status.CLOSED:
         raise ConversationError("conversation_closed", "This conversation is closed.")
     previous = conversation.autonomy_level
+    bounded = level_clamp(level, minimum=conversation.autonomy_min, maximum=conversation.autonomy_max)
+    capped = bounded != level
+    if capped:
+        # A site's rule bounds this conversation: the customer gets the nearest allowed level and is told why.
+        system_message_record(
+            conversation=conversation,
+            key="level_capped",
+            level=level_name(bounded, conversation.locale),
+            reason=conversation.autonomy_cap_reason or texts.text("cap_default_reason", conversation.locale),
+        )
+        conversation_publish(conversation)
+        level = bounded
     if level == previous:
         return conversation
     conversation.autonomy_level = level
@@ -101,7 +123,7 @@ def autonomy_set(*, conversation_id: int, level: object, actor_kind: str = "cust
         conversation=conversation,
         kind=ConversationEvent.Kind.AUTONOMY_CHANGED,
         actor_kind=actor_kind,
-        data={"from": previous, "to": level, "reason": "customer choice"},
+        data={"from": previous, "to": level, "reason": "site rule" if capped else "customer choice"},
     )
     system_message_record(conversation=conversation, key="level_changed", level=level_name(level, conversation.locale))
     if level in HUMAN_LEVELS and conversation.owner == Conversation.Owner.AI:
@@ -155,22 +177,84 @@ def customer_message_handle(*, conversation_id: int, text: object, client_id: ob
 
 
 def _escalation_for(conversation: Conversation, message: Message) -> EscalationDecision:
-    """Signals in this message and the recent ones, recorded with the words behind them. Caller holds the lock."""
+    """Signals and the admin's routing rules for this message: who answers next, bounds on the autonomy
+    level, team and priority, recorded with the rules, signals and values behind them. Caller holds the lock."""
     if conversation.autonomy_level == AutonomyLevel.SELF_SERVICE:
         return EscalationDecision("none")
     recent_texts, recent_abstained = selectors.escalation_context(conversation, before_seq=message.seq)
-    decision = escalation_decide(
-        signals.signals_detect(message.text, recent_customer_texts=recent_texts, recent_ai_abstained=recent_abstained)
+    found = signals.signals_detect(
+        message.text, recent_customer_texts=recent_texts, recent_ai_abstained=recent_abstained
     )
-    if decision.signals:
+    decision = escalation_decide(found)
+    rules = list(rules_for(conversation.site_id))
+    context = routing_context_for(conversation, message.text, found, rules)
+    outcome = rules_evaluate(context, rules)
+    if ESCALATION_STRENGTH[outcome.escalation] > ESCALATION_STRENGTH[decision.action]:
+        decision.action, decision.reason = outcome.escalation, outcome.reason
+    level_moved = _rules_apply(conversation, outcome)
+    if level_moved and conversation.autonomy_level in HUMAN_LEVELS and conversation.owner == Conversation.Owner.AI:
+        decision.action, decision.reason = "hand", outcome.reason or "routing rule"
+    if decision.signals or outcome.fired:
         # Also recorded when a person already holds the conversation: the agent sees the emotional context.
         event_record(
             conversation=conversation,
             kind=ConversationEvent.Kind.ROUTING_DECISION,
             actor_kind=ConversationEvent.ActorKind.SYSTEM,
-            data={"message_id": message.pk, "owner": conversation.owner, **decision.record()},
+            data={
+                "message_id": message.pk,
+                "owner": conversation.owner,
+                **decision.record(),
+                "rules": outcome.record(),
+                "reminders": outcome.reminders,
+                "values": context.values(),
+            },
         )
     return decision
+
+
+def _rules_apply(conversation: Conversation, outcome: RoutingOutcome) -> bool:
+    """Team, priority and autonomy bounds from the rules that fired; True when the level had to move.
+    Bounds only ever tighten within a conversation. Caller holds the lock."""
+    changed = []
+    if outcome.team is not None and conversation.team_id is None:
+        conversation.team = outcome.team
+        changed.append("team")
+    if outcome.priority is not None and outcome.priority > conversation.priority:
+        conversation.priority = outcome.priority
+        changed.append("priority")
+    minimum = tighter_min(conversation.autonomy_min, outcome.autonomy_min)
+    maximum = tighter_max(conversation.autonomy_max, outcome.autonomy_max)
+    if (minimum, maximum) != (conversation.autonomy_min, conversation.autonomy_max):
+        conversation.autonomy_min, conversation.autonomy_max = minimum, maximum
+        conversation.autonomy_cap_reason = outcome.customer_reason(conversation.locale)[:300]
+        changed += ["autonomy_min", "autonomy_max", "autonomy_cap_reason"]
+    if changed:
+        conversation.save(update_fields=[*changed, "updated_at"])
+    level = level_clamp(conversation.autonomy_level, minimum=minimum, maximum=maximum)
+    if level == conversation.autonomy_level:
+        return False
+    _level_capped(conversation, level, reason=outcome.reason)
+    return True
+
+
+def _level_capped(conversation: Conversation, level: str, *, reason: str) -> None:
+    """Move the level to respect a site's bounds and tell the customer why, in plain words."""
+    previous = conversation.autonomy_level
+    conversation.autonomy_level = level
+    conversation.save(update_fields=["autonomy_level", "updated_at"])
+    event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.AUTONOMY_CHANGED,
+        actor_kind=ConversationEvent.ActorKind.SYSTEM,
+        data={"from": previous, "to": level, "reason": reason or "site rule"},
+    )
+    system_message_record(
+        conversation=conversation,
+        key="level_capped",
+        level=level_name(level, conversation.locale),
+        reason=conversation.autonomy_cap_reason or texts.text("cap_default_reason", conversation.locale),
+    )
+    conversation_publish(conversation)
 
 
 @transaction.atomic

@@ -28,6 +28,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "If you would rather talk to a person about this, press “Talk to a person” at any time.",
         "fr": "Si vous préférez en parler à une personne, appuyez sur « Parler à une personne » à tout moment.",
     },
+    "level_capped": {
+        "en": "This conversation is set to “{level}”: {reason}",
+        "fr": "Cette conversation passe en « {level} » : {reason}",
+    },
+    "cap_default_reason": {
+        "en": "this site asks for it on this topic.",
+        "fr": "ce site le demande pour ce sujet.",
+    },
     "agent_joined": {"en": "{name} joined the conversation.", "fr": "{name} a rejoint la conversation."},
     "returned_to_ai": {
         "en": "{name} handed the conversation back to the AI assistant. A person is still one click away.",
