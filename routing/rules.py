@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cxhub.conversations.models import AUTONOMY_ORDER
 
+from .escalation import EscalationDecision, escalation_decide
 from .models import BusinessHours, RoutingRule, Team
 from .signals import Signal
 from .signals import _fold as fold
@@ -179,7 +180,6 @@ def tighter_max(current: str, new: str) -> str:
 
 def routing_context_for(conversation, text: str, signals: list[Signal], rules) -> RoutingContext:
     """What the rules look at for this message. The AI's view of the topic is computed only if a rule asks."""
-    from cxhub.assistant.answerer import relevant_articles
     from cxhub.assistant.services import knowledge_base_for_site
     from cxhub.conversations.models import Conversation
 
@@ -197,15 +197,30 @@ def routing_context_for(conversation, text: str, signals: list[Signal], rules) -
             site_id=conversation.site_id, status=Conversation.Status.OPEN, owner=Conversation.Owner.QUEUE
         ).count(),
     )
-    if any(rule.tags or rule.ai_confidence_below is not None for rule in rules):
-        ranked = relevant_articles(
-            text, knowledge_base=knowledge_base_for_site(conversation.site), k=1, locale=context.locale
-        )
-        if ranked:
-            context.ai_confidence = ranked[0].confidence
-            context.topic_article = ranked[0].article.slug
-            context.topic_tags = list(ranked[0].article.tags)
+    topic_fill(context, knowledge_base_for_site(conversation.site), rules)
     return context
+
+
+def topic_fill(context: RoutingContext, knowledge_base, rules) -> None:
+    """The article the message is about and the AI's confidence in it, only when a rule looks at them."""
+    from cxhub.assistant.answerer import relevant_articles
+
+    if not any(rule.tags or rule.ai_confidence_below is not None for rule in rules):
+        return
+    ranked = relevant_articles(context.text, knowledge_base=knowledge_base, k=1, locale=context.locale)
+    if ranked:
+        context.ai_confidence = ranked[0].confidence
+        context.topic_article = ranked[0].article.slug
+        context.topic_tags = list(ranked[0].article.tags)
+
+
+def routing_decide(context: RoutingContext, rules) -> tuple[EscalationDecision, RoutingOutcome]:
+    """The built-in signal policy and the admin's rules together; the stronger escalation wins."""
+    decision = escalation_decide(context.signals)
+    outcome = rules_evaluate(context, rules)
+    if ESCALATION_STRENGTH[outcome.escalation] > ESCALATION_STRENGTH[decision.action]:
+        decision.action, decision.reason = outcome.escalation, outcome.reason
+    return decision, outcome
 
 
 def rules_for(site_id: int | None):

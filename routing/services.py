@@ -24,13 +24,12 @@ from cxhub.conversations.services import (
 from cxhub.conversations.texts import level_name
 
 from . import signals
-from .escalation import EscalationDecision, escalation_decide
+from .escalation import EscalationDecision
 from .rules import (
-    ESCALATION_STRENGTH,
     RoutingOutcome,
     level_clamp,
     routing_context_for,
-    rules_evaluate,
+    routing_decide,
     rules_for,
     tighter_max,
     tighter_min,
@@ -185,12 +184,9 @@ def _escalation_for(conversation: Conversation, message: Message) -> EscalationD
     found = signals.signals_detect(
         message.text, recent_customer_texts=recent_texts, recent_ai_abstained=recent_abstained
     )
-    decision = escalation_decide(found)
     rules = list(rules_for(conversation.site_id))
     context = routing_context_for(conversation, message.text, found, rules)
-    outcome = rules_evaluate(context, rules)
-    if ESCALATION_STRENGTH[outcome.escalation] > ESCALATION_STRENGTH[decision.action]:
-        decision.action, decision.reason = outcome.escalation, outcome.reason
+    decision, outcome = routing_decide(context, rules)
     level_moved = _rules_apply(conversation, outcome)
     if level_moved and conversation.autonomy_level in HUMAN_LEVELS and conversation.owner == Conversation.Owner.AI:
         decision.action, decision.reason = "hand", outcome.reason or "routing rule"
