@@ -5,12 +5,19 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 
 from cxhub.assistant.copilot import handoff_package
+from cxhub.assistant.search import visitor_articles_search
 from cxhub.conversations import broadcast, selectors
 from cxhub.conversations.models import Conversation
-from cxhub.conversations.services import ConversationError, OriginRefused, conversation_close
+from cxhub.conversations.services import (
+    ConversationError,
+    OriginRefused,
+    customer_contact_leave,
+)
 from cxhub.conversations.sessions import visitor_session_resolve
 from cxhub.conversations.visitor_tokens import InvalidVisitorToken
+from routing import approvals
 from routing import services as routing
+from routing.assignment import conversation_transfer, presence_set, transfer_target
 
 from .base import JsonProtocolConsumer
 from .groups import STAFF_INBOX_GROUP, staff_conversation_group, widget_group
@@ -121,6 +128,18 @@ class WidgetConsumer(JsonProtocolConsumer):
             conversation_id=self.conversation_id, author_kind="customer", name="", active=bool(content.get("active"))
         )
 
+    async def handle_kb_search(self, content):
+        articles = await database_sync_to_async(visitor_articles_search)(
+            conversation_id=self.conversation_id, query=content.get("query")
+        )
+        await self.send_json({"type": "kb.results", "query": content["query"], "articles": articles})
+
+    async def handle_contact_leave_email(self, content):
+        customer = await database_sync_to_async(customer_contact_leave)(
+            conversation_id=self.conversation_id, email=content.get("email")
+        )
+        await self.send_json({"type": "contact.saved", "email": customer.email})
+
     # channel layer → client
     async def conversation_message(self, event):
         if self.sent_seq is None:
@@ -210,8 +229,8 @@ class StaffConsumer(JsonProtocolConsumer):
 
     async def handle_conversation_close(self, content):
         outcome = content.get("outcome") if isinstance(content.get("outcome"), str) else ""
-        await database_sync_to_async(conversation_close)(
-            conversation_id=self._conversation_id(content), actor_kind="human", agent=self.user, outcome=outcome[:200]
+        await database_sync_to_async(routing.conversation_close_by_agent)(
+            conversation_id=self._conversation_id(content), agent=self.user, outcome=outcome[:200]
         )
 
     async def handle_message_send(self, content):
@@ -244,9 +263,45 @@ class StaffConsumer(JsonProtocolConsumer):
             active=bool(content.get("active")),
         )
 
+    async def handle_draft_approve(self, content):
+        await database_sync_to_async(approvals.draft_approve)(draft_id=content.get("draft_id"), agent=self.user)
+
+    async def handle_draft_edit(self, content):
+        await database_sync_to_async(approvals.draft_edit)(
+            draft_id=content.get("draft_id"), agent=self.user, text=content.get("text")
+        )
+
+    async def handle_draft_reject(self, content):
+        await database_sync_to_async(approvals.draft_reject)(
+            draft_id=content.get("draft_id"), agent=self.user, reason=content.get("reason")
+        )
+
+    async def handle_presence_set(self, content):
+        await database_sync_to_async(presence_set)(
+            agent=self.user, status=content.get("status"), capacity=content.get("capacity")
+        )
+
+    async def handle_conversation_transfer(self, content):
+        conversation_id = self._conversation_id(content)
+        note = content.get("note") if isinstance(content.get("note"), str) else ""
+
+        def transfer() -> None:
+            to_agent, to_team = transfer_target(agent_id=content.get("agent_id"), team_id=content.get("team_id"))
+            conversation_transfer(
+                conversation_id=conversation_id, agent=self.user, to_agent=to_agent, to_team=to_team, note=note
+            )
+
+        await database_sync_to_async(transfer)()
+
     # channel layer → agent
+    async def conversation_draft(self, event):
+        await self.send_json({"type": "draft", "conversation_id": event["conversation_id"], "draft": event["draft"]})
+
     async def inbox_conversation(self, event):
         await self.send_json({"type": "inbox.conversation", "conversation": event["conversation"]})
+
+    async def agent_presence(self, event):
+        await self.send_json({"type": "agent.presence", "agent": event["agent"]})
 
     async def conversation_message(self, event):
         await self.send_json(

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from .models import BusinessHours, RoutingRule
+from .assignment import agent_load, presence_set
+from .models import AgentPresence, BusinessHours, RoutingRule, Team
 from .simulator import SimulationForm, routing_simulate
 
 
@@ -70,3 +71,32 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 @admin.register(BusinessHours)
 class BusinessHoursAdmin(admin.ModelAdmin):
     list_display = ("name", "timezone")
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "assignment", "languages", "skills")
+    list_filter = ("assignment",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("members",)
+
+
+@admin.register(AgentPresence)
+class AgentPresenceAdmin(admin.ModelAdmin):
+    """Changes go through presence_set, so consoles hear of them and waiting conversations get assigned."""
+
+    list_display = ("agent", "status", "capacity", "load", "updated_at")
+    list_filter = ("status",)
+    readonly_fields = ("updated_at",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("agent", "updated_at") if obj else ("updated_at",)
+
+    @admin.display(description="Open conversations")
+    def load(self, obj):
+        return agent_load(obj.agent)
+
+    def save_model(self, request, obj, form, change):
+        saved = presence_set(agent=obj.agent, status=obj.status, capacity=obj.capacity)
+        obj.pk = saved.pk

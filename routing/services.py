@@ -9,8 +9,10 @@ from cxhub.conversations import selectors, texts
 from cxhub.conversations.models import AUTONOMY_ORDER, AutonomyLevel, Conversation, ConversationEvent, Message
 from cxhub.conversations.services import (
     ConversationError,
+    ai_may_draft,
     ai_may_speak,
     client_id_clean,
+    conversation_close,
     conversation_lock,
     conversation_publish,
     customer_message_record,
@@ -61,6 +63,9 @@ def _queue(conversation: Conversation, *, reason: str, signal_names: list[str], 
         from cxhub.assistant.tasks import copilot_prepare
 
         transaction.on_commit(lambda: copilot_prepare.delay(conversation.pk))
+    from .assignment import conversation_assign  # builds on these services: imported when used
+
+    transaction.on_commit(lambda: conversation_assign(conversation_id=conversation.pk), robust=True)
 
 
 def _return_to_ai(conversation: Conversation) -> None:
@@ -142,6 +147,8 @@ def autonomy_set(*, conversation_id: int, level: object, actor_kind: str = "cust
             queue_publish_positions(after=conversation)
     if ai_may_speak(conversation):
         disclosure_ensure(conversation=conversation)
+    if level == AutonomyLevel.AI_WITH_APPROVAL:
+        system_message_record(conversation=conversation, key="replies_reviewed")
     conversation_publish(conversation)
     return conversation
 
@@ -165,7 +172,7 @@ def customer_message_handle(*, conversation_id: int, text: object, client_id: ob
                 signal_names=decision.signal_names,
                 actor_kind="customer" if explicit else "system",
             )
-        elif ai_may_speak(conversation):
+        elif ai_may_speak(conversation) or ai_may_draft(conversation):
             if decision.action == "offer":
                 system_message_record(conversation=conversation, key="person_offered")
                 conversation_publish(conversation)
@@ -254,8 +261,9 @@ def _level_capped(conversation: Conversation, level: str, *, reason: str) -> Non
 
 
 @transaction.atomic
-def handoff_accept(*, conversation_id: int, agent) -> Conversation:
-    """An agent takes the conversation, from the queue or straight from the AI (barge-in)."""
+def handoff_accept(*, conversation_id: int, agent, assignment: dict | None = None) -> Conversation:
+    """An agent takes the conversation, from the queue or straight from the AI (barge-in), or the queue gives
+    it to them: `assignment` then says how they were chosen and is kept with the event."""
     conversation = conversation_lock(conversation_id)
     if conversation.status == Conversation.Status.CLOSED:
         raise ConversationError("conversation_closed", "This conversation is closed.")
@@ -274,9 +282,9 @@ def handoff_accept(*, conversation_id: int, agent) -> Conversation:
     event_record(
         conversation=conversation,
         kind=ConversationEvent.Kind.HANDOFF_ACCEPTED,
-        actor_kind=ConversationEvent.ActorKind.HUMAN,
+        actor_kind=ConversationEvent.ActorKind.SYSTEM if assignment else ConversationEvent.ActorKind.HUMAN,
         agent=agent,
-        data={"from_owner": from_owner, "wait_seconds": waited, "autonomy_before": previous},
+        data={"from_owner": from_owner, "wait_seconds": waited, "autonomy_before": previous, **(assignment or {})},
     )
     system_message_record(conversation=conversation, key="agent_joined", name=selectors.agent_display_name(agent))
     conversation_publish(conversation)
@@ -309,6 +317,9 @@ def handoff_return(*, conversation_id: int, agent, note: str = "") -> Conversati
     system_message_record(conversation=conversation, key="returned_to_ai", name=selectors.agent_display_name(agent))
     disclosure_ensure(conversation=conversation)
     conversation_publish(conversation)
+    from .assignment import agent_assign_next  # the agent has room for the next one waiting
+
+    transaction.on_commit(lambda: agent_assign_next(agent=agent), robust=True)
     return conversation
 
 
@@ -351,3 +362,14 @@ def agent_message_send(
 
 def agent_owns(*, conversation_id: int, agent) -> bool:
     return Conversation.objects.filter(pk=conversation_id, owner=Conversation.Owner.AGENT, agent=agent).exists()
+
+
+@transaction.atomic
+def conversation_close_by_agent(*, conversation_id: int, agent, outcome: str = "") -> Conversation:
+    """The agent closes the conversation; with room again, they get the next one waiting."""
+    conversation = conversation_close(conversation_id=conversation_id, actor_kind="human", agent=agent, outcome=outcome)
+    if conversation.agent_id == agent.pk:
+        from .assignment import agent_assign_next
+
+        transaction.on_commit(lambda: agent_assign_next(agent=agent), robust=True)
+    return conversation

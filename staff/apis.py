@@ -8,8 +8,10 @@ from rest_framework.views import APIView
 
 from cxhub.assistant.copilot import copilot_for_conversation, handoff_package, suggestion_outcome_record
 from cxhub.assistant.models import Suggestion
+from cxhub.assistant.selectors import drafts_pending
 from cxhub.conversations import selectors
 from cxhub.conversations.models import Conversation
+from routing.assignment import agents_list
 
 
 class InboxAPI(APIView):
@@ -47,3 +49,17 @@ class SuggestionOutcomeAPI(APIView):
             suggestion_id=suggestion_id, sent_text=data.validated_data.get("sent_text")
         )
         return Response({"id": suggestion.pk, "status": suggestion.status})
+
+
+class DraftsAPI(APIView):
+    """AI drafts waiting for a person's approval, oldest first (any staff member may review)."""
+
+    def get(self, request):
+        return Response({"drafts": drafts_pending()})
+
+
+class AgentsAPI(APIView):
+    """Every agent with their presence, how many conversations they hold, their capacity and teams."""
+
+    def get(self, request):
+        return Response({"agents": agents_list()})

@@ -14,4 +14,6 @@ api_urlpatterns = [
     path("conversations/<int:conversation_id>/handoff", apis.HandoffCardAPI.as_view(), name="staff-handoff"),
     path("conversations/<int:conversation_id>/copilot", apis.CopilotAPI.as_view(), name="staff-copilot"),
     path("suggestions/<int:suggestion_id>/outcome", apis.SuggestionOutcomeAPI.as_view(), name="staff-suggestion"),
+    path("drafts", apis.DraftsAPI.as_view(), name="staff-drafts"),
+    path("agents", apis.AgentsAPI.as_view(), name="staff-agents"),
 ]

@@ -9,8 +9,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cxhub.assistant.search import visitor_articles_search
 from cxhub.conversations import selectors
-from cxhub.conversations.services import OriginRefused, visitor_session_start
+from cxhub.conversations.services import OriginRefused, customer_contact_leave, visitor_session_start
 from cxhub.conversations.sessions import VisitorSession, visitor_session_resolve
 from cxhub.conversations.visitor_tokens import InvalidVisitorToken, visitor_token_issue, visitor_token_read
 from routing import services as routing
@@ -160,3 +161,27 @@ class AutonomyAPI(WidgetAPI):
             return session
         conversation = routing.autonomy_set(conversation_id=session.conversation.pk, level=request.data.get("level"))
         return Response({"state": selectors.conversation_state_for_visitor(conversation)})
+
+
+class ArticlesSearchAPI(WidgetAPI):
+    """Self-service: the visitor searches the site's published articles; nothing is posted to the conversation."""
+
+    def get(self, request):
+        session = self.visitor_session(request)
+        if isinstance(session, Response):
+            return session
+        query = request.query_params.get("q", "")
+        articles = visitor_articles_search(conversation_id=session.conversation.pk, query=query)
+        return Response({"query": query, "articles": articles})
+
+
+class ContactAPI(WidgetAPI):
+    """No one is available: the visitor leaves an email for a person to reply to."""
+
+    def post(self, request):
+        session = self.visitor_session(request)
+        if isinstance(session, Response):
+            return session
+        email = request.data.get("email") if isinstance(request.data, dict) else None
+        customer = customer_contact_leave(conversation_id=session.conversation.pk, email=email)
+        return Response({"email": customer.email})

@@ -7,4 +7,6 @@ urlpatterns = [
     path("messages", apis.MessagesAPI.as_view(), name="widget-messages"),
     path("handoff", apis.HandoffRequestAPI.as_view(), name="widget-handoff"),
     path("autonomy", apis.AutonomyAPI.as_view(), name="widget-autonomy"),
+    path("articles", apis.ArticlesSearchAPI.as_view(), name="widget-articles"),
+    path("contact", apis.ContactAPI.as_view(), name="widget-contact"),
 ]

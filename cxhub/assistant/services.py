@@ -2,14 +2,19 @@
 
 import logging
 import time
+from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from cxhub.conversations import broadcast
 from cxhub.conversations.models import ConversationEvent, Message
 from cxhub.conversations.services import (
+    ai_may_draft,
     ai_may_speak,
     conversation_lock,
     conversation_publish,
@@ -19,7 +24,8 @@ from cxhub.conversations.services import (
 )
 
 from .answerer import Answer, answer_question
-from .models import DEFAULT_KNOWLEDGE_BASE, AssistantDecision, KnowledgeBase
+from .models import DEFAULT_KNOWLEDGE_BASE, AssistantDecision, Draft, KnowledgeBase
+from .selectors import draft_for_staff
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +102,9 @@ def assistant_reply(*, message_id: int) -> Message | None:
     client_id = ai_reply_client_id(message_id)
     if Message.objects.filter(conversation=conversation, client_id=client_id).exists():
         return None
-    if not ai_may_speak(conversation):
+    if Draft.objects.filter(for_message_id=message_id).exists():
+        return None  # drafted already: a person decides what the customer reads
+    if not (ai_may_speak(conversation) or ai_may_draft(conversation)):
         return None
     if settings.ASSISTANT_FAULT_DELAY_SECONDS:
         time.sleep(settings.ASSISTANT_FAULT_DELAY_SECONDS)
@@ -106,6 +114,11 @@ def assistant_reply(*, message_id: int) -> Message | None:
     with transaction.atomic():
         conversation = conversation_lock(conversation.pk)
         policy = f"autonomy={conversation.autonomy_level}, owner={conversation.owner}; {answer.policy}"
+        if ai_may_draft(conversation):
+            draft_create(
+                conversation=conversation, inbound=inbound, answer=answer, knowledge_base=knowledge_base, policy=policy
+            )
+            return None
         if not ai_may_speak(conversation):
             # A person took over (or the customer moved up the scale) while the AI was thinking.
             decision = assistant_decision_record(
@@ -173,3 +186,67 @@ def assistant_reply(*, message_id: int) -> Message | None:
             conversation_publish(conversation)
     logger.info("assistant replied conversation=%s seq=%s abstained=%s", conversation.pk, reply.seq, answer.abstained)
     return reply
+
+
+# Routing owns the human queue an unreviewed draft falls back to; the domain names its task rather than
+# importing routing (the API and routing layers import the domain, never the reverse).
+DRAFT_EXPIRE_TASK = "routing.tasks.draft_expire"
+
+
+def draft_create(
+    *, conversation, inbound: Message, answer: Answer, knowledge_base: KnowledgeBase, policy: str
+) -> Draft:
+    """At `ai_with_approval` the AI's reply waits for a person; the customer sees nothing yet. When the AI is
+    not sure, its "not sure" is the draft too: the reviewer sends it, writes a real answer, or rejects it
+    and the conversation goes to a person. One draft per customer message. Caller holds the row lock."""
+    existing = Draft.objects.filter(for_message=inbound).first()
+    if existing is not None:
+        return existing
+    decision = assistant_decision_record(
+        answer=answer,
+        kind=AssistantDecision.Kind.DRAFT,
+        question=inbound.text,
+        knowledge_base=knowledge_base,
+        conversation=conversation,
+        policy=policy,
+    )
+    draft = Draft.objects.create(
+        conversation=conversation,
+        for_message=inbound,
+        text=answer.text,
+        article=answer.article,
+        confidence=round(answer.confidence, 4),
+        decision=decision,
+        review_by=timezone.now() + timedelta(seconds=settings.APPROVAL_TIMEOUT_SECONDS),
+    )
+    event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.DRAFT_CREATED,
+        actor_kind=ConversationEvent.ActorKind.AI,
+        data={
+            "message_id": inbound.pk,
+            "draft_id": draft.pk,
+            "decision_id": decision.pk,
+            "article_slug": answer.article_slug,
+            "article_title": answer.article_title,
+            "confidence": round(answer.confidence, 4),
+            "threshold": answer.threshold,
+            "abstained": answer.abstained,
+            "review_by": draft.review_by.isoformat(),
+            "policy": policy,
+        },
+    )
+    broadcast.draft_changed(conversation_id=conversation.pk, draft=draft_for_staff(draft))
+    transaction.on_commit(lambda: _draft_expiry_schedule(draft_id=draft.pk))
+    logger.info("assistant drafted conversation=%s draft=%s abstained=%s", conversation.pk, draft.pk, answer.abstained)
+    return draft
+
+
+def _draft_expiry_schedule(*, draft_id: int) -> None:
+    try:
+        current_app.signature(DRAFT_EXPIRE_TASK, args=(draft_id,)).apply_async(
+            countdown=settings.APPROVAL_TIMEOUT_SECONDS
+        )
+    except OperationalError:
+        # No broker: the draft stays listed for review, but nothing will hand it to a person on time.
+        logger.error("could not schedule expiry of draft %s: broker unavailable", draft_id)

@@ -46,6 +46,15 @@ def conversation_changed(*, conversation_id: int, visitor_state: dict, staff_sta
     _after_commit(send)
 
 
+def presence_changed(*, agent_row: dict) -> None:
+    """An agent went online, away or offline, or changed capacity: every console's agent list follows."""
+
+    def send() -> None:
+        _send(STAFF_INBOX_GROUP, {"type": "agent.presence", "agent": agent_row})
+
+    _after_commit(send)
+
+
 async def typing_send(*, conversation_id: int, author_kind: str, name: str, active: bool) -> None:
     """Typing is ephemeral: sent at once from the consumer, never stored."""
     layer = get_channel_layer()
@@ -58,3 +67,14 @@ async def typing_send(*, conversation_id: int, author_kind: str, name: str, acti
     }
     group = staff_conversation_group(conversation_id) if author_kind == "customer" else widget_group(conversation_id)
     await layer.group_send(group, event)
+
+
+def draft_changed(*, conversation_id: int, draft: dict) -> None:
+    """An AI draft waits for review, or was reviewed or expired. Every staff socket is in the inbox group, so
+    it goes there once (sending it to the conversation's group too would deliver it twice to whoever has the
+    conversation open)."""
+
+    def send() -> None:
+        _send(STAFF_INBOX_GROUP, {"type": "conversation.draft", "conversation_id": conversation_id, "draft": draft})
+
+    _after_commit(send)

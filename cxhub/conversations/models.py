@@ -179,8 +179,15 @@ class ConversationEvent(models.Model):
         HANDOFF_REQUESTED = "handoff_requested"
         HANDOFF_ACCEPTED = "handoff_accepted"
         HANDOFF_RETURNED = "handoff_returned"
+        HANDOFF_TRANSFERRED = "handoff_transferred"
         ROUTING_DECISION = "routing_decision"
         CONVERSATION_CLOSED = "conversation_closed"
+        CONTACT_LEFT = "contact_left"
+        DRAFT_CREATED = "draft_created"
+        DRAFT_APPROVED = "draft_approved"
+        DRAFT_EDITED = "draft_edited"
+        DRAFT_REJECTED = "draft_rejected"
+        DRAFT_EXPIRED = "draft_expired"
 
     class ActorKind(models.TextChoices):
         CUSTOMER = "customer"

@@ -1,7 +1,7 @@
 """Reads: what visitors and agents are shown, always through these functions."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Conversation, ConversationEvent, Customer, Message
 
@@ -31,18 +31,29 @@ def messages_after(*, conversation: Conversation, after_seq: int, limit: int = 5
 
 
 def queue_position(conversation: Conversation) -> int | None:
+    """1 for the next one served in the same site and team queue: higher priority first, then the longest waiting."""
     if conversation.owner != Conversation.Owner.QUEUE or conversation.queued_at is None:
         return None
-    ahead = Conversation.objects.filter(
-        site_id=conversation.site_id,
-        status=Conversation.Status.OPEN,
-        owner=Conversation.Owner.QUEUE,
-        queued_at__lt=conversation.queued_at,
-    ).count()
+    ahead = (
+        Conversation.objects.filter(
+            site_id=conversation.site_id,
+            status=Conversation.Status.OPEN,
+            owner=Conversation.Owner.QUEUE,
+            team_id=conversation.team_id,
+        )
+        .filter(
+            Q(priority__gt=conversation.priority)
+            | Q(priority=conversation.priority, queued_at__lt=conversation.queued_at)
+        )
+        .count()
+    )
     return ahead + 1
 
 
 def conversation_state_for_visitor(conversation: Conversation) -> dict:
+    # Presence and assignment build on conversations, so they are imported when needed, not at load.
+    from routing.assignment import estimated_wait_seconds, nobody_available
+
     return {
         "conversation_id": conversation.public_id,
         "status": conversation.status,
@@ -55,6 +66,9 @@ def conversation_state_for_visitor(conversation: Conversation) -> dict:
         "autonomy_cap_reason": conversation.autonomy_cap_reason,
         "replies_reviewed": conversation.autonomy_level == "ai_with_approval",
         "queue_position": queue_position(conversation),
+        # Honest waiting: None when no one who could answer is online; then nobody_available says so.
+        "estimated_wait_seconds": estimated_wait_seconds(conversation),
+        "nobody_available": nobody_available(conversation),
         "last_seq": conversation.last_seq,
     }
 
@@ -81,6 +95,8 @@ def inbox_row(conversation: Conversation) -> dict:
         "channel": conversation.channel,
         "locale": conversation.locale,
         "queued_at": conversation.queued_at.isoformat() if conversation.queued_at else None,
+        "priority": conversation.priority,
+        "team_id": conversation.team_id,
         "escalation_reason": conversation.escalation_reason,
         "last_message": last.text[:140] if last else "",
         "last_seq": conversation.last_seq,
@@ -89,13 +105,14 @@ def inbox_row(conversation: Conversation) -> dict:
 
 
 def inbox_list(*, include_closed: bool = False, limit: int = 200) -> list[dict]:
-    """Every conversation waiting for a person (oldest first), then the most recently active others."""
+    """Every conversation waiting for a person (highest priority, then oldest first), then the most recently
+    active others."""
     conversations: QuerySet[Conversation] = Conversation.objects.select_related("customer", "agent")
     if not include_closed:
         conversations = conversations.filter(status=Conversation.Status.OPEN)
     waiting = conversations.filter(owner=Conversation.Owner.QUEUE, status=Conversation.Status.OPEN)
     others = conversations.exclude(pk__in=waiting.values("pk")).order_by("-updated_at")[:limit]
-    return [inbox_row(c) for c in [*waiting.order_by("queued_at"), *others]]
+    return [inbox_row(c) for c in [*waiting.order_by("-priority", "queued_at", "id"), *others]]
 
 
 def message_for_staff(message: Message) -> dict:
@@ -152,6 +169,12 @@ def handoff_card(conversation: Conversation) -> dict:
             if e.kind == ConversationEvent.Kind.ROUTING_DECISION
         ][-5:],
         "summary": summary,
+        # Who passed it on to whom, and the note they left for the next person.
+        "transfers": [
+            {**e.data, "at": e.created_at.isoformat()}
+            for e in events
+            if e.kind == ConversationEvent.Kind.HANDOFF_TRANSFERRED
+        ],
         "tried": tried,
         "ai_abstentions": abstentions,
         "autonomy_level": conversation.autonomy_level,

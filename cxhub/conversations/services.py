@@ -1,6 +1,8 @@
 """Writes to conversations. Every change of owner, level or transcript locks the conversation row."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,6 +28,15 @@ def ai_may_speak(conversation: Conversation) -> bool:
         conversation.status == Conversation.Status.OPEN
         and conversation.owner == Conversation.Owner.AI
         and conversation.autonomy_level in AI_SPEAKING_LEVELS
+    )
+
+
+def ai_may_draft(conversation: Conversation) -> bool:
+    """At `ai_with_approval` the AI only drafts: a person approves, edits or rejects before the customer sees it."""
+    return (
+        conversation.status == Conversation.Status.OPEN
+        and conversation.owner == Conversation.Owner.AI
+        and conversation.autonomy_level == AutonomyLevel.AI_WITH_APPROVAL
     )
 
 
@@ -250,3 +261,39 @@ def visitor_session_start(
         raise OriginRefused(origin)
     customer = customer_get_or_create(site=site, public_id=customer_public_id, locale=locale or site.default_locale)
     return customer, conversation_get_or_start(customer=customer)
+
+
+def email_clean(email: object) -> str:
+    if not isinstance(email, str) or len(email.strip()) > 254:
+        raise ConversationError("email_invalid", "Please enter a valid email address.")
+    email = email.strip()
+    try:
+        EmailValidator()(email)
+    except ValidationError:
+        raise ConversationError("email_invalid", "Please enter a valid email address.") from None
+    return email
+
+
+@transaction.atomic
+def customer_contact_leave(*, conversation_id: int, email: object) -> Customer:
+    """No one can chat now: the customer leaves an email for a person to reply to, and is told where.
+
+    Sending the same address again (a resend after a reconnect) records and says nothing twice."""
+    email = email_clean(email)
+    conversation = conversation_lock(conversation_id)
+    if conversation.status == Conversation.Status.CLOSED:
+        raise ConversationError("conversation_closed", "This conversation is closed. Start a new one.")
+    customer = conversation.customer
+    already = conversation.events.filter(kind=ConversationEvent.Kind.CONTACT_LEFT, data__email=email).exists()
+    if customer.email == email and already:
+        return customer
+    customer.email = email
+    customer.save(update_fields=["email"])
+    event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.CONTACT_LEFT,
+        actor_kind=ConversationEvent.ActorKind.CUSTOMER,
+        data={"email": email, "owner": conversation.owner},
+    )
+    system_message_record(conversation=conversation, key="reply_by_email", email=email)
+    return customer

@@ -36,6 +36,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "this site asks for it on this topic.",
         "fr": "ce site le demande pour ce sujet.",
     },
+    "nobody_available": {
+        "en": "No one is available right now. Leave your email and a person will reply by email.",
+        "fr": (
+            "Personne n’est disponible pour le moment. Laissez votre adresse e-mail et une personne "
+            "vous répondra par e-mail."
+        ),
+    },
     "agent_joined": {"en": "{name} joined the conversation.", "fr": "{name} a rejoint la conversation."},
     "returned_to_ai": {
         "en": "{name} handed the conversation back to the AI assistant. A person is still one click away.",
@@ -46,7 +53,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Vous êtes de nouveau avec l’assistant IA.",
     },
     "level_changed": {"en": "You chose: {level}.", "fr": "Vous avez choisi : {level}."},
+    "replies_reviewed": {
+        "en": "A person reviews the assistant’s replies before you see them, so answers may take a little longer.",
+        "fr": (
+            "Une personne relit les réponses de l’assistant avant que vous ne les voyiez : "
+            "les réponses peuvent donc prendre un peu plus de temps."
+        ),
+    },
     "closed": {"en": "This conversation is closed. Thank you!", "fr": "Cette conversation est terminée. Merci !"},
+    "reply_by_email": {
+        "en": "Thank you. A person will reply to {email}.",
+        "fr": "Merci. Une personne vous répondra à l’adresse {email}.",
+    },
 }
 
 LEVEL_NAMES: dict[str, dict[str, str]] = {

@@ -138,6 +138,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "cxhub.assistant.tasks.assistant_answer": {"queue": "ai"},
     "cxhub.assistant.tasks.copilot_*": {"queue": "ai"},
+    # Short: a draft nobody reviewed in time goes to a person.
+    "routing.tasks.draft_expire": {"queue": "default"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task whose worker vanished is handed out again after this many seconds; the sweep that
@@ -174,6 +176,9 @@ ASSISTANT_CHAT_MODEL = os.environ.get("ASSISTANT_CHAT_MODEL", "")
 # Opt-in sentence encoder through LangChain's init_embeddings ("openai:text-embedding-3-small",
 # "ollama:nomic-embed-text", ...): its vectors join the n-gram features. Empty: n-grams only, offline.
 ASSISTANT_EMBEDDINGS = os.environ.get("ASSISTANT_EMBEDDINGS", "")
+# At `ai_with_approval`, seconds a person has to review an AI draft before the conversation goes to the
+# human queue instead (the customer never gets an unreviewed draft).
+APPROVAL_TIMEOUT_SECONDS = int(os.environ.get("APPROVAL_TIMEOUT_SECONDS", "120"))
 # Fault injection for resilience tests and benchmarks: seconds the assistant waits before answering.
 ASSISTANT_FAULT_DELAY_SECONDS = float(os.environ.get("ASSISTANT_FAULT_DELAY_SECONDS", "0"))
 

@@ -219,3 +219,75 @@ async def test_bad_frames_get_an_error_and_the_connection_survives(raw, code):
     assert error["code"] == code and error["message"]
     assert ack["seq"] == 2  # nothing bad was stored, and the socket still works
     await visitor.close()
+
+
+@sync_to_async
+def demo_shop_with_visitor(locale: str = "en"):
+    """The demo shop's knowledge base, big enough to calibrate: search confidences mean something."""
+    factories.demo_knowledge_base_create()
+    site = factories.site_create()
+    customer, conversation, token = factories.visitor_create(site=site, locale=locale)
+    return conversation, token
+
+
+async def test_self_service_search_answers_with_articles_and_posts_nothing():
+    conversation, token = await demo_shop_with_visitor()
+    visitor = await visitor_connect(token)
+    await visitor.message_with(seq=1)
+    await visitor.send(type="autonomy.set", level="self_service")
+    await visitor.message_with(author_kind="system", seq=2)  # "You chose: Find it myself."
+
+    await visitor.send(type="kb.search", query="Can I send back a lamp I bought")
+    found = await visitor.receive_until(lambda f: f["type"] == "kb.results")
+    await visitor.send(type="kb.search", query="spaceship warp drive")
+    junk = await visitor.receive_until(lambda f: f["type"] == "kb.results")
+
+    assert found["query"] == "Can I send back a lamp I bought"
+    assert found["articles"][0]["slug"] == "returns-policy" and "30 days" in found["articles"][0]["answer"]
+    assert set(found["articles"][0]) == {"slug", "title", "answer", "locale"} and len(found["articles"]) <= 5
+    assert junk["articles"] == []
+    assert await visitor.messages_within() == []
+    assert await sync_to_async(conversation.messages.count)() == 2
+    await visitor.close()
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ({"type": "kb.search", "query": "   "}, "query_empty"),
+        ({"type": "kb.search"}, "query_invalid"),
+        ({"type": "kb.search", "query": "x" * 301}, "query_too_long"),
+        ({"type": "contact.leave_email", "email": "not an email"}, "email_invalid"),
+        ({"type": "contact.leave_email"}, "email_invalid"),
+    ],
+)
+async def test_bad_searches_and_emails_get_a_clear_error_and_the_connection_survives(frame, code):
+    _, token = await demo_shop_with_visitor()
+    visitor = await visitor_connect(token)
+    await visitor.message_with(seq=1)
+
+    await visitor.send(**frame)
+    error = await visitor.receive_until(lambda f: f["type"] == "error")
+    await visitor.send(type="kb.search", query="How do I track my order?")
+    results = await visitor.receive_until(lambda f: f["type"] == "kb.results")
+
+    assert error["code"] == code and error["message"]
+    assert results["articles"][0]["slug"] == "order-tracking"
+    await visitor.close()
+
+
+async def test_leaving_an_email_is_saved_recorded_and_confirmed_in_french():
+    conversation, token = await demo_shop_with_visitor(locale="fr")
+    visitor = await visitor_connect(token)
+    await visitor.message_with(seq=1)
+
+    await visitor.send(type="contact.leave_email", email="lea@example.fr")
+    saved = await visitor.receive_until(lambda f: f["type"] == "contact.saved")
+    notice = await visitor.message_with(author_kind="system", seq=2)
+
+    assert saved == {"type": "contact.saved", "email": "lea@example.fr"}
+    assert notice["text"] == "Merci. Une personne vous répondra à l’adresse lea@example.fr."
+    customer = await sync_to_async(lambda: type(conversation.customer).objects.get(pk=conversation.customer_id))()
+    assert customer.email == "lea@example.fr"
+    assert await sync_to_async(conversation.events.filter(kind=ConversationEvent.Kind.CONTACT_LEFT).count)() == 1
+    await visitor.close()

@@ -113,6 +113,30 @@
       level_human_with_ai: "A person, helped by AI",
       level_human_only: "Only a person",
       signal_explicit_request: "Asked for a person",
+      signal_draft_rejected: "AI draft rejected",
+      signal_draft_expired: "AI draft not reviewed in time",
+      sectionApprovals: "Awaiting approval",
+      emptyApprovals: "No AI replies are waiting for approval.",
+      approvalAsked: "Customer asked",
+      approvalDraft: "AI draft",
+      approvalNotSure: "The AI is not sure",
+      approvalSource: "Source: {title}",
+      approvalTimeLeft: "{time} left, then it goes to a person",
+      approvalOverdue: "Time is up: going to a person",
+      approvalOpen: "Open the conversation",
+      approve: "Approve",
+      edit: "Edit",
+      reject: "Reject",
+      cancel: "Cancel",
+      sendEdited: "Send my version",
+      editLabel: "Your version of the reply",
+      rejectReason: "Why? (the person who takes over sees it)",
+      rejectConfirm: "Reject and hand to a person",
+      approvalEditedNote: "Changing any word sends it as your message, written with AI assistance.",
+      error_draft_invalid: "That draft could not be found.",
+      error_draft_unknown: "That draft no longer exists.",
+      error_draft_already_reviewed: "A colleague already reviewed this draft.",
+      error_draft_outdated: "The conversation moved on (a person has it, or it is closed): this draft can no longer be sent.",
       errorTitle: "Could not do that",
       dismiss: "Dismiss",
       error_already_taken: "Another agent already has this conversation.",
@@ -228,6 +252,30 @@
       level_human_with_ai: "Une personne, aidée par l’IA",
       level_human_only: "Seulement une personne",
       signal_explicit_request: "A demandé une personne",
+      signal_draft_rejected: "Brouillon IA refusé",
+      signal_draft_expired: "Brouillon IA non relu à temps",
+      sectionApprovals: "À valider",
+      emptyApprovals: "Aucune réponse de l’IA n’attend de validation.",
+      approvalAsked: "Le client a demandé",
+      approvalDraft: "Brouillon de l’IA",
+      approvalNotSure: "L’IA n’est pas sûre",
+      approvalSource: "Source : {title}",
+      approvalTimeLeft: "encore {time}, puis transfert à une personne",
+      approvalOverdue: "Délai dépassé : transfert à une personne",
+      approvalOpen: "Ouvrir la conversation",
+      approve: "Valider",
+      edit: "Modifier",
+      reject: "Refuser",
+      cancel: "Annuler",
+      sendEdited: "Envoyer ma version",
+      editLabel: "Votre version de la réponse",
+      rejectReason: "Pourquoi ? (la personne qui reprend le verra)",
+      rejectConfirm: "Refuser et transférer à une personne",
+      approvalEditedNote: "Si vous changez un mot, la réponse part comme votre message, rédigé avec l’aide de l’IA.",
+      error_draft_invalid: "Ce brouillon est introuvable.",
+      error_draft_unknown: "Ce brouillon n’existe plus.",
+      error_draft_already_reviewed: "Un collègue a déjà relu ce brouillon.",
+      error_draft_outdated: "La conversation a changé (une personne l’a prise, ou elle est fermée) : ce brouillon ne peut plus être envoyé.",
       errorTitle: "Action impossible",
       dismiss: "Fermer",
       error_already_taken: "Un autre agent a déjà cette conversation.",
@@ -515,6 +563,7 @@
       state.failedHandshakes = 0;
       setConnection("open");
       if (state.conv) send({ type: "conversation.open", conversation_id: state.conv.id });
+      loadApprovals();
     });
     socket.addEventListener("message", (event) => {
       if (state.socket !== socket || typeof event.data !== "string") return;
@@ -592,6 +641,9 @@
         break;
       case "typing":
         onTyping(frame);
+        break;
+      case "draft":
+        if (frame.draft) onDraft(frame.draft);
         break;
       case "ack":
         onAck(frame);
@@ -841,6 +893,7 @@
       if (pending.node) markPendingFailed(pending, frame.client_id);
     }
     if (state.conv) clearBusy(state.conv);
+    if (code.startsWith("draft_") || code.startsWith("message_")) approvalsIdle();
     renderConversationState();
     toast(text, code);
   }
@@ -909,6 +962,7 @@
       }
     }
     updateTitle(groups.queue.length);
+    renderApprovals();
     tickClocks();
   }
 
@@ -1556,6 +1610,215 @@
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Awaiting approval: AI drafts at "AI, checked by a person". Loaded over HTTP on every connect,
+  // then kept live by "draft" frames; any staff member may approve, edit or reject.
+  // ---------------------------------------------------------------------------------------------
+  const approvalEls = {
+    section: $('[data-section="approvals"]'),
+    list: $("[data-testid=approvals-list]"),
+    count: $("[data-count=approvals]"),
+  };
+  const apiDraftsUrl = root.dataset.apiDraftsUrl || "/api/staff/drafts";
+  const approvals = new Map(); // draft id -> {draft, node, mode, busy, busyTimer}
+  const settledDrafts = new Set(); // reviewed or expired: a slower HTTP answer must not bring them back
+
+  function loadApprovals() {
+    if (!window.fetch || !approvalEls.list) return;
+    fetch(apiDraftsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((data) => {
+        if (!data || !Array.isArray(data.drafts)) return;
+        const listed = new Set();
+        for (const draft of data.drafts) {
+          if (!draft || typeof draft.id !== "number" || settledDrafts.has(draft.id)) continue;
+          listed.add(draft.id);
+          upsertApproval(draft);
+        }
+        // Reviewed while this console was away: no longer pending.
+        for (const id of Array.from(approvals.keys())) if (!listed.has(id)) dropApproval(id);
+        renderApprovals();
+      })
+      .catch(() => {});
+  }
+
+  function onDraft(draft) {
+    if (typeof draft.id !== "number") return;
+    if (draft.status === "pending" && !settledDrafts.has(draft.id)) upsertApproval(draft);
+    else {
+      settledDrafts.add(draft.id);
+      dropApproval(draft.id);
+    }
+    renderApprovals();
+  }
+
+  function upsertApproval(draft) {
+    const entry = approvals.get(draft.id);
+    if (entry) entry.draft = draft;
+    else approvals.set(draft.id, { draft, node: null, mode: "view", busy: false, busyTimer: null });
+  }
+
+  function dropApproval(id) {
+    const entry = approvals.get(id);
+    if (!entry) return;
+    clearTimeout(entry.busyTimer);
+    if (entry.node) entry.node.remove();
+    approvals.delete(id);
+  }
+
+  // A draft whose conversation went to a person or closed can no longer be sent: not shown.
+  function approvalVisible(draft) {
+    const row = state.known.get(draft.conversation_id);
+    return !row || (row.status !== "closed" && row.owner === "ai");
+  }
+
+  function renderApprovals() {
+    if (!approvalEls.list) return;
+    const visible = Array.from(approvals.values())
+      .filter((entry) => approvalVisible(entry.draft))
+      .sort((a, b) => (parseTime(a.draft.created_at) || 0) - (parseTime(b.draft.created_at) || 0) || a.draft.id - b.draft.id);
+    visible.forEach((entry, index) => {
+      if (!entry.node) entry.node = buildApproval(entry);
+      if (approvalEls.list.children[index] !== entry.node) {
+        approvalEls.list.insertBefore(entry.node, approvalEls.list.children[index] || null);
+      }
+    });
+    for (const entry of approvals.values()) {
+      if (entry.node && !visible.includes(entry)) entry.node.remove();
+    }
+    approvalEls.count.textContent = String(visible.length);
+    approvalEls.section.classList.toggle("is-empty", visible.length === 0);
+    tickApprovals();
+  }
+
+  function buildApproval(entry) {
+    const draft = entry.draft;
+    const node = h("li", { class: "approval", "data-testid": "approval", "data-draft-id": String(draft.id) });
+    const open = h("button", {
+      type: "button",
+      class: "approval__customer link-button",
+      title: t("approvalOpen"),
+      text: draft.customer || t("conversationNumber", { id: draft.conversation_id }),
+      onclick: () => selectConversation(draft.conversation_id),
+    });
+    const deadline = h("span", { class: "approval__deadline", "data-review-by": draft.review_by || "" });
+    const tags = h("div", { class: "approval__tags" });
+    if (draft.article && (draft.article.title || draft.article.slug)) {
+      tags.append(h("span", { class: "tag", title: draft.article.slug || "", text: t("approvalSource", { title: draft.article.title || draft.article.slug }) }));
+    }
+    if (draft.abstained) tags.append(h("span", { class: "tag tag--level", text: t("approvalNotSure") }));
+    if (typeof draft.confidence === "number") {
+      tags.append(h("span", { class: "tag", text: t("confidence", { value: `${Math.round(draft.confidence * 100)}%` }) }));
+    }
+    if (draft.locale) tags.append(h("span", { class: "tag tag--locale", text: String(draft.locale).toUpperCase() }));
+
+    const editor = h("textarea", {
+      class: "approval__editor",
+      "data-testid": "approval-edit-text",
+      rows: "4",
+      maxlength: String(MAX_REPLY_CHARS),
+      "aria-label": t("editLabel"),
+      hidden: true,
+    });
+    const editNote = h("p", { class: "approval__note", text: t("approvalEditedNote"), hidden: true });
+    const reason = h("input", {
+      type: "text",
+      class: "approval__reason",
+      "data-testid": "approval-reject-reason",
+      maxlength: "160",
+      placeholder: t("rejectReason"),
+      "aria-label": t("rejectReason"),
+      hidden: true,
+    });
+    const actions = h("div", { class: "approval__actions" });
+    node.append(
+      h("div", { class: "approval__top" }, [open, deadline]),
+      h("p", { class: "approval__label", text: t("approvalAsked") }),
+      h("p", { class: "approval__question", "data-testid": "approval-question", text: draft.question || "" }),
+      h("p", { class: "approval__label", text: t("approvalDraft") }),
+      h("p", { class: "approval__text", "data-testid": "approval-text", text: draft.text || "" }),
+      tags,
+      editor,
+      editNote,
+      reason,
+      actions
+    );
+    entry.parts = { editor, editNote, reason, actions };
+    renderApprovalMode(entry);
+    return node;
+  }
+
+  function renderApprovalMode(entry) {
+    const { editor, editNote, reason, actions } = entry.parts;
+    const id = entry.draft.id;
+    const button = (label, testid, className, onclick) =>
+      h("button", { type: "button", class: `btn ${className || ""}`.trim(), "data-testid": testid, text: t(label), disabled: entry.busy, onclick });
+    editor.hidden = entry.mode !== "edit";
+    editNote.hidden = entry.mode !== "edit";
+    reason.hidden = entry.mode !== "reject";
+    if (entry.mode === "edit") {
+      actions.replaceChildren(
+        button("sendEdited", "approval-send-edit", "btn--primary", () => {
+          const text = editor.value.trim();
+          if (text && text.length <= MAX_REPLY_CHARS) reviewDraft(entry, { type: "draft.edit", draft_id: id, text });
+        }),
+        button("cancel", "approval-cancel", "", () => setApprovalMode(entry, "view"))
+      );
+    } else if (entry.mode === "reject") {
+      actions.replaceChildren(
+        button("rejectConfirm", "approval-confirm-reject", "btn--danger", () =>
+          reviewDraft(entry, { type: "draft.reject", draft_id: id, reason: reason.value.trim().slice(0, 160) })
+        ),
+        button("cancel", "approval-cancel", "", () => setApprovalMode(entry, "view"))
+      );
+    } else {
+      actions.replaceChildren(
+        button("approve", "approval-approve", "btn--primary", () => reviewDraft(entry, { type: "draft.approve", draft_id: id })),
+        button("edit", "approval-edit", "", () => setApprovalMode(entry, "edit")),
+        button("reject", "approval-reject", "btn--danger", () => setApprovalMode(entry, "reject"))
+      );
+    }
+  }
+
+  function setApprovalMode(entry, mode) {
+    entry.mode = mode;
+    if (mode === "edit" && !entry.parts.editor.value) entry.parts.editor.value = entry.draft.text || "";
+    renderApprovalMode(entry);
+    if (mode === "edit") entry.parts.editor.focus();
+    if (mode === "reject") entry.parts.reason.focus();
+  }
+
+  // Buttons wait for the server's "draft" frame (or an error) rather than assuming the review went through.
+  function reviewDraft(entry, frame) {
+    if (entry.busy || !send(frame)) return;
+    entry.busy = true;
+    clearTimeout(entry.busyTimer);
+    entry.busyTimer = setTimeout(() => approvalIdle(entry), ACTION_TIMEOUT_MS);
+    renderApprovalMode(entry);
+  }
+
+  function approvalIdle(entry) {
+    entry.busy = false;
+    clearTimeout(entry.busyTimer);
+    if (entry.parts) renderApprovalMode(entry);
+  }
+
+  function approvalsIdle() {
+    for (const entry of approvals.values()) if (entry.busy) approvalIdle(entry);
+  }
+
+  function tickApprovals() {
+    const now = Date.now();
+    for (const node of $$(".approval__deadline[data-review-by]")) {
+      const until = parseTime(node.dataset.reviewBy);
+      if (until === null) continue;
+      const left = until - now;
+      node.textContent = left > 0 ? formatWait(left) : t("approvalOverdue");
+      node.title = left > 0 ? t("approvalTimeLeft", { time: formatWait(left) }) : t("approvalOverdue");
+      node.classList.toggle("is-late", left <= 30000);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Wiring.
   // ---------------------------------------------------------------------------------------------
   function wire() {
@@ -1618,4 +1881,5 @@
   if (initial !== null) selectConversation(initial);
   connect();
   setInterval(tickClocks, 1000);
+  setInterval(tickApprovals, 1000);
 })();

@@ -22,6 +22,7 @@
       closeChat: 'Close chat',
       unread: '{n} unread',
       partnerAi: 'AI assistant',
+      partnerSelf: 'Help articles',
       partnerQueue: 'Waiting for a person',
       talk: 'Talk to a person',
       levelLabel: 'Who helps you',
@@ -33,7 +34,6 @@
       stConnecting: 'Connecting…',
       stAi: 'AI assistant — a person is one click away',
       stSelf: 'Find answers yourself — a person is one click away',
-      stApproval: 'AI answers are checked by a person before you see them',
       stQueue: 'Connecting you with a person…',
       stQueuePos: 'Connecting you with a person… You are number {n} in the queue.',
       stAgent: 'You are talking with {name}',
@@ -63,7 +63,25 @@
       counter: '{n} of {max} characters',
       send: 'Send',
       errOrigin: 'Chat is not available on this website.',
-      errGeneric: 'Something went wrong. Please try again.'
+      errGeneric: 'Something went wrong. Please try again.',
+      unavailable: 'unavailable',
+      reviewed: 'A person reviews the assistant’s replies before you see them.',
+      waitSoon: 'Less than a minute.',
+      waitOne: 'About 1 minute.',
+      waitMany: 'About {n} minutes.',
+      nobody: 'No one is available right now. Leave your email and a person will reply by email.',
+      emailLabel: 'Your email address',
+      emailSend: 'Leave my email',
+      emailInvalid: 'Please enter a valid email address.',
+      emailSaved: 'Thank you. A person will reply to {email}.',
+      searchPlaceholder: 'Search our help articles…',
+      searchLabel: 'Search our help articles',
+      searchBtn: 'Search',
+      searchHint: 'Type a few words to find an answer in our help articles.',
+      searching: 'Searching…',
+      searchFound: 'Articles for “{q}”:',
+      searchNone: 'No article matches “{q}”. Try other words, or ask for help below.',
+      moreHelp: 'Still need help?'
     },
     fr: {
       title: 'Service client',
@@ -71,6 +89,7 @@
       closeChat: 'Fermer le chat',
       unread: '{n} non lu(s)',
       partnerAi: 'Assistant IA',
+      partnerSelf: 'Articles d’aide',
       partnerQueue: 'En attente d’une personne',
       talk: 'Parler à une personne',
       levelLabel: 'Qui vous aide',
@@ -82,7 +101,6 @@
       stConnecting: 'Connexion…',
       stAi: 'Assistant IA — une personne est à portée d’un clic',
       stSelf: 'Trouvez la réponse vous-même — une personne est à portée d’un clic',
-      stApproval: 'Les réponses de l’IA sont vérifiées par une personne avant de vous parvenir',
       stQueue: 'Nous vous mettons en relation avec une personne…',
       stQueuePos: 'Nous vous mettons en relation avec une personne… Vous êtes numéro {n} dans la file.',
       stAgent: 'Vous discutez avec {name}',
@@ -112,7 +130,25 @@
       counter: '{n} caractères sur {max}',
       send: 'Envoyer',
       errOrigin: 'Le chat n’est pas disponible sur ce site.',
-      errGeneric: 'Une erreur est survenue. Veuillez réessayer.'
+      errGeneric: 'Une erreur est survenue. Veuillez réessayer.',
+      unavailable: 'indisponible',
+      reviewed: 'Une personne relit les réponses de l’assistant avant que vous ne les voyiez.',
+      waitSoon: 'Moins d’une minute.',
+      waitOne: 'Environ 1 minute.',
+      waitMany: 'Environ {n} minutes.',
+      nobody: 'Personne n’est disponible pour le moment. Laissez votre adresse e-mail et une personne vous répondra par e-mail.',
+      emailLabel: 'Votre adresse e-mail',
+      emailSend: 'Laisser mon e-mail',
+      emailInvalid: 'Veuillez saisir une adresse e-mail valide.',
+      emailSaved: 'Merci. Une personne vous répondra à l’adresse {email}.',
+      searchPlaceholder: 'Rechercher dans nos articles d’aide…',
+      searchLabel: 'Rechercher dans nos articles d’aide',
+      searchBtn: 'Rechercher',
+      searchHint: 'Tapez quelques mots pour trouver une réponse dans nos articles d’aide.',
+      searching: 'Recherche…',
+      searchFound: 'Articles pour « {q} » :',
+      searchNone: 'Aucun article ne correspond à « {q} ». Essayez d’autres mots, ou demandez de l’aide ci-dessous.',
+      moreHelp: 'Besoin d’aide ?'
     }
   };
   function pickLocale(l) { return /^fr/i.test(l || '') ? 'fr' : 'en'; }
@@ -163,6 +199,9 @@
   var sessionBusy = false, sessionTimer = 0;
   var queuedActions = {};              // actions asked for while disconnected: {handoff: {}, autonomy: {level}}
   var restartAfterClose = false;
+  var SEARCH_MAX = 300;
+  var kb = { q: '', articles: null, busy: false }; // self-service search: latest query and its results
+  var contact = load('contact', null);             // {conv, email} once the visitor left an email
   var bySeq = {}, byClient = {}, items = [];
   var unread = 0;
   var listeners = {};
@@ -189,7 +228,7 @@
     '*,*::before,*::after{box-sizing:border-box}',
     '[hidden]{display:none!important}',
     '.root{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1a1d23;text-align:left;letter-spacing:normal;-webkit-font-smoothing:antialiased}',
-    'button,select,textarea{font:inherit;color:inherit;margin:0}',
+    'button,select,textarea,input{font:inherit;color:inherit;margin:0}',
     'button{cursor:pointer}',
     ':focus{outline:none}',
     ':focus-visible{outline:3px solid #1d4ed8;outline-offset:2px;box-shadow:0 0 0 5px #fff}',
@@ -217,8 +256,24 @@
     '.controls{display:flex;gap:8px;margin-top:10px;align-items:stretch;flex-wrap:wrap}',
     '.talk{background:#fff;color:#1f3a5f;border:0;border-radius:8px;padding:7px 12px;font-weight:600;font-size:14px;flex:none}',
     '.talk:hover{background:#e8eef7}',
-    '.level{flex:1 1 auto;min-width:0;display:flex}',
+    '.level{flex:1 1 150px;min-width:0;display:flex}',
     '.level select{width:100%;min-height:36px;border-radius:8px;border:1px solid #9fb3cc;background:#16304f;color:#fff;padding:6px 4px;font-size:14px}',
+    '.cap{margin:8px 0 0;font-size:12.5px;color:#fde68a}',
+    '.reviewed{background:#eef2ff;color:#1e3a8a;font-size:13px;padding:6px 16px;border-bottom:1px solid #d5dae1}',
+    '.kb{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px}',
+    '.kb-sum{margin:0;font-size:13px;color:#374151}',
+    '.kb-list{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:8px}',
+    '.card{border:1px solid #d5dae1;border-radius:10px;padding:10px 12px}',
+    '.card h3{margin:0 0 4px;font-size:14.5px}',
+    '.card p{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}',
+    '.more{display:flex;flex-wrap:wrap;gap:8px;align-items:center;font-size:13px;margin-top:auto;padding-top:6px}',
+    '.btn{background:#1f3a5f;color:#fff;border:1px solid #1f3a5f;border-radius:8px;padding:6px 12px;font-weight:600;font-size:14px}',
+    '.btn2{background:#fff;color:#1f3a5f}',
+    '.btn:disabled,.talk:disabled{opacity:.5;cursor:not-allowed}',
+    '.contact{border-top:1px solid #d5dae1;background:#fff7e6;color:#5c3b00;padding:10px 12px;margin:0;display:flex;flex-direction:column;gap:6px;font-size:13.5px}',
+    '.contact p{margin:0}',
+    '.contact input{flex:1;min-width:0;border:1px solid #8b97a8;border-radius:8px;padding:7px 10px;background:#fff;color:#1a1d23}',
+    '.err{color:#b91c1c}',
     '.status{background:#eef2f7;color:#243247;font-size:13px;padding:8px 16px;border-bottom:1px solid #d5dae1}',
     '.status[data-owner=queue]{background:#fff7e6;color:#5c3b00}',
     '.status[data-owner=agent]{background:#ecfdf3;color:#14532d}',
@@ -286,7 +341,7 @@
   ui.close.innerHTML = ICON_CLOSE; // constant markup
   ui.talk = el('button', tid('talk-to-person', { type: 'button', cls: 'talk' }));
   ui.levelLabel = el('label', { cls: 'sr', for: 'cx-level' });
-  ui.level = el('select', tid('autonomy', { id: 'cx-level' }));
+  ui.level = el('select', tid('autonomy', { id: 'cx-level', 'aria-describedby': 'cx-cap' }));
   LEVELS.forEach(function (l) { ui.level.appendChild(el('option', { value: l })); });
   ui.level.value = 'ai_only';
   var head = el('div', { cls: 'head' }, [
@@ -294,11 +349,30 @@
       el('div', { cls: 'titles' }, [ui.title, el('div', { cls: 'partner' }, [ui.conn, ui.partner])]),
       ui.close
     ]),
-    el('div', { cls: 'controls' }, [ui.talk, el('div', { cls: 'level' }, [ui.levelLabel, ui.level])])
+    el('div', { cls: 'controls' }, [ui.talk, el('div', { cls: 'level' }, [ui.levelLabel, ui.level])]),
+    ui.cap = el('p', tid('cap-reason', { cls: 'cap', id: 'cx-cap', hidden: true }))
   ]);
   ui.statusText = el('span');
   ui.newConv = el('button', { type: 'button', cls: 'new-conv', hidden: true });
-  ui.status = el('div', tid('status', { cls: 'status', role: 'status' }), [ui.statusText, ui.newConv]);
+  ui.wait = el('span', tid('wait'));
+  ui.status = el('div', tid('status', { cls: 'status', role: 'status' }), [ui.statusText, ui.wait, ui.newConv]);
+  ui.reviewed = el('div', tid('replies-reviewed', { cls: 'reviewed', hidden: true }));
+  // Self-service: the composer searches, and articles show here instead of the transcript.
+  ui.kbSum = el('p', tid('kb-summary', { cls: 'kb-sum', role: 'status' }));
+  ui.kbList = el('ul', tid('kb-results', { cls: 'kb-list' }));
+  ui.moreText = el('span');
+  ui.toAi = el('button', tid('to-ai', { type: 'button', cls: 'btn' }));
+  ui.toPerson = el('button', tid('to-person', { type: 'button', cls: 'btn btn2' }));
+  ui.kb = el('div', tid('kb', { cls: 'kb', hidden: true }), [ui.kbSum, ui.kbList, el('div', { cls: 'more' }, [ui.moreText, ui.toAi, ui.toPerson])]);
+  // No one can chat now: an email for a person to reply to.
+  ui.contactText = el('p');
+  ui.emailLabel = el('label', { cls: 'sr', for: 'cx-email' });
+  ui.email = el('input', tid('contact-email', { type: 'email', id: 'cx-email', autocomplete: 'email', maxlength: '254' }));
+  ui.emailSend = el('button', tid('contact-send', { type: 'submit', cls: 'btn' }));
+  ui.emailErr = el('p', tid('contact-error', { cls: 'err', role: 'alert', hidden: true }));
+  ui.contact = el('form', tid('contact-form', { cls: 'contact', novalidate: true, hidden: true }),
+    [ui.contactText, ui.emailLabel, el('div', { cls: 'compose-row' }, [ui.email, ui.emailSend]), ui.emailErr]);
+  ui.contactDone = el('p', tid('contact-saved', { cls: 'contact', role: 'status', hidden: true }));
   ui.alert = el('div', tid('alert', { cls: 'alert', role: 'alert', hidden: true }));
   ui.list = el('ol', tid('messages', { cls: 'list', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0' }));
   ui.typing = el('div', tid('typing', { cls: 'typing', 'aria-live': 'polite' }));
@@ -312,7 +386,7 @@
     ui.counter
   ]);
   ui.panel = el('div', tid('panel', { cls: 'panel', id: 'cx-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'cx-title', hidden: true }),
-    [head, ui.status, ui.alert, ui.list, ui.typing, ui.form]);
+    [head, ui.status, ui.reviewed, ui.alert, ui.list, ui.kb, ui.typing, ui.contact, ui.contactDone, ui.form]);
   ui.root = el('div', { cls: 'root' }, [ui.panel, ui.launcher]);
   root.appendChild(ui.root);
 
@@ -480,19 +554,66 @@
     var s = state;
     var closed = s && s.status === 'closed';
     var owner = s ? s.owner : '';
-    ui.partner.textContent = owner === 'agent' ? (s.agent_name || t('agent')) : owner === 'queue' ? t('partnerQueue') : t('partnerAi');
+    ui.partner.textContent = owner === 'agent' ? (s.agent_name || t('agent')) : owner === 'queue' ? t('partnerQueue') : t(searchMode() ? 'partnerSelf' : 'partnerAi');
+    // A rule may keep people out of reach: then no text promises one.
+    var personOk = allowed('human_with_ai') || allowed('human_only');
     var text;
     if (!s) text = t('stConnecting');
     else if (closed) text = t('stClosed');
+    else if (owner === 'queue' && s.nobody_available) text = t('partnerQueue') + '.';
     else if (owner === 'queue') text = s.queue_position ? t('stQueuePos', { n: s.queue_position }) : t('stQueue');
     else if (owner === 'agent') text = t('stAgent', { name: s.agent_name || t('agent') });
-    else if (s.autonomy_level === 'self_service') text = t('stSelf');
-    else if (s.autonomy_level === 'ai_with_approval') text = t('stApproval');
-    else text = t('stAi');
+    else if (s.autonomy_level === 'self_service') text = personOk ? t('stSelf') : t('partnerSelf') + '.';
+    else text = personOk ? t('stAi') : t('partnerAi') + '.';
     ui.statusText.textContent = text;
+    var wait = owner === 'queue' && !closed && !s.nobody_available ? s.estimated_wait_seconds : null;
+    ui.wait.textContent = typeof wait !== 'number' ? '' : ' ' + (wait < 60 ? t('waitSoon') : Math.round(wait / 60) < 2 ? t('waitOne') : t('waitMany', { n: Math.round(wait / 60) }));
     ui.status.setAttribute('data-owner', closed ? 'closed' : owner);
     ui.newConv.hidden = !closed;
+
+    // Levels a site's rule puts out of reach stay listed, disabled, with the reason next to the control.
+    Array.prototype.forEach.call(ui.level.options, function (o) {
+      var ok = allowed(o.value);
+      o.disabled = !ok;
+      o.textContent = t(o.value) + (ok ? '' : ' (' + t('unavailable') + ')');
+    });
     if (s && LEVELS.indexOf(s.autonomy_level) >= 0) ui.level.value = s.autonomy_level;
+    ui.cap.textContent = (s && s.autonomy_cap_reason) || '';
+    ui.cap.hidden = !ui.cap.textContent || closed;
+    ui.reviewed.textContent = t('reviewed');
+    ui.reviewed.hidden = !(s && s.replies_reviewed) || closed;
+    ui.talk.disabled = !!fatal || !personOk;
+    ui.toPerson.disabled = !!fatal || !personOk;
+    ui.toAi.disabled = !!fatal || !allowed('ai_only');
+
+    var search = searchMode();
+    ui.list.hidden = ui.counter.hidden = search;
+    ui.kb.hidden = !search;
+    ui.composer.placeholder = t(search ? 'searchPlaceholder' : 'placeholder');
+    ui.composerLabel.textContent = t(search ? 'searchLabel' : 'composerLabel');
+    ui.send.textContent = t(search ? 'searchBtn' : 'send');
+    ui.composer.setAttribute('maxlength', String(search ? SEARCH_MAX : maxChars));
+    ui.kbSum.textContent = kb.busy ? t('searching') : !kb.articles ? t('searchHint') : t(kb.articles.length ? 'searchFound' : 'searchNone', { q: kb.q });
+    ui.moreText.textContent = t('moreHelp');
+    ui.toAi.textContent = t('ai_only');
+    ui.toPerson.textContent = t('talk');
+
+    var saved = contact && contact.conv === convId && !closed && owner !== 'agent';
+    ui.contact.hidden = saved || !(s && s.nobody_available && owner === 'queue' && !closed);
+    ui.contactDone.hidden = !saved;
+    ui.contactDone.textContent = saved ? t('emailSaved', { email: contact.email }) : '';
+    ui.contactText.textContent = t('nobody');
+    ui.emailLabel.textContent = t('emailLabel');
+    ui.emailSend.textContent = t('emailSend');
+  }
+
+  function allowed(level) {
+    var s = state || {}, i = LEVELS.indexOf(level), lo = LEVELS.indexOf(s.autonomy_min), hi = LEVELS.indexOf(s.autonomy_max);
+    return (lo < 0 || i >= lo) && (hi < 0 || i <= hi);
+  }
+
+  function searchMode() {
+    return !!state && state.status === 'open' && state.owner === 'ai' && state.autonomy_level === 'self_service';
   }
 
   function renderChrome() {
@@ -500,11 +621,7 @@
     ui.close.setAttribute('aria-label', t('closeChat'));
     ui.talk.textContent = t('talk');
     ui.levelLabel.textContent = t('levelLabel');
-    Array.prototype.forEach.call(ui.level.options, function (o) { o.textContent = t(o.value); });
     ui.list.setAttribute('aria-label', t('messagesLabel'));
-    ui.composer.placeholder = t('placeholder');
-    ui.composerLabel.textContent = t('composerLabel');
-    ui.send.textContent = t('send');
     ui.newConv.textContent = t('newConv');
     if (fatal) ui.alert.textContent = t(fatal);
     renderCounter(); renderUnread(); renderConn(); renderState();
@@ -649,8 +766,13 @@
       case 'message': onMessage(f.message); break;
       case 'ack': onAck(f); break;
       case 'typing': showTyping(f); break;
+      case 'kb.results': onResults(f.query, f.articles); break;
+      case 'contact.saved': onContactSaved(f.email); break;
       case 'error':
+        ui.emailSend.disabled = false;
         if (f.client_id) failPending(f.client_id, f.message);
+        else if (f.code === 'email_invalid') emailError('emailInvalid');
+        else if (/^query_/.test(f.code)) { kb.busy = false; kb.articles = null; renderState(); }
         else if (f.code !== 'token_invalid' && f.code !== 'token_expired') showError('errGeneric', f.message);
         if (f.code === 'level_invalid' || f.code === 'conversation_closed') renderState();
         break;
@@ -754,16 +876,83 @@
   function sendText() {
     var text = ui.composer.value.replace(/^\s+|\s+$/g, '');
     if (!text || fatal) return;
+    if (searchMode()) return search(text.slice(0, SEARCH_MAX));
+    ui.composer.value = '';
+    autoSize(); renderCounter();
+    sendMessage(text);
+  }
+
+  function sendMessage(text) {
     var p = { client_id: uuid(), text: text.slice(0, maxChars) };
     pending.push(p);
     save('pending', pending);
     addPendingItem(p);
-    ui.composer.value = '';
-    autoSize(); renderCounter();
     typingOff();
     if (state && state.status === 'closed') return restart();
     if (!wsSend({ type: 'message.send', client_id: p.client_id, text: p.text }) && polling) postMessage(p);
     if (!started) start();
+  }
+
+  // Self-service search: over the websocket, or the REST fallback when it is down. Only the latest query's
+  // results are shown.
+  function search(q) {
+    kb.q = q; kb.busy = true;
+    renderState();
+    if (wsSend({ type: 'kb.search', query: q })) return;
+    api('GET', '/api/widget/articles?q=' + encodeURIComponent(q), null, true).then(function (d) { onResults(d.query, d.articles); }, function (err) {
+      if (kb.q === q) { kb.busy = false; kb.articles = null; renderState(); }
+      showError('errGeneric', err.status === 400 ? err.message : '');
+    });
+  }
+
+  function onResults(q, articles) {
+    if (q !== kb.q) return;
+    kb.busy = false;
+    kb.articles = Array.isArray(articles) ? articles : [];
+    ui.kbList.textContent = '';
+    kb.articles.forEach(function (a) {
+      ui.kbList.appendChild(el('li', tid('kb-article', { cls: 'card', 'data-slug': a.slug, lang: a.locale }), [
+        el('h3', tid('kb-title', { text: a.title })),
+        el('p', tid('kb-answer', { text: a.answer }))
+      ]));
+    });
+    renderState();
+  }
+
+  // One click up the scale; the last search becomes the first question, so it is not typed twice. It is sent
+  // only over an open websocket, which delivers it after the level change.
+  function moveToAi() {
+    var q = kb.q;
+    act('autonomy', { level: 'ai_only' });
+    kb = { q: '', articles: null, busy: false };
+    ui.kbList.textContent = '';
+    ui.composer.value = '';
+    if (q && wsReady()) sendMessage(q); else ui.composer.value = q;
+    autoSize(); renderCounter();
+    ui.composer.focus();
+  }
+
+  function leaveEmail() {
+    var email = ui.email.value.replace(/^\s+|\s+$/g, '');
+    if (!/.@./.test(email)) return emailError('emailInvalid');
+    ui.emailErr.hidden = true;
+    ui.emailSend.disabled = true;
+    if (wsSend({ type: 'contact.leave_email', email: email })) return;
+    api('POST', '/api/widget/contact', { email: email }, true).then(function (d) { onContactSaved(d.email); }, function (err) {
+      emailError(err.code === 'email_invalid' ? 'emailInvalid' : 'errGeneric');
+    });
+  }
+  function emailError(key) {
+    ui.emailSend.disabled = false;
+    ui.emailErr.textContent = t(key);
+    ui.emailErr.hidden = false;
+    ui.email.focus();
+  }
+  function onContactSaved(email) {
+    ui.emailSend.disabled = false;
+    contact = { conv: convId, email: email };
+    save('contact', contact);
+    renderState();
   }
 
   var typingActive = false, typingIdle = 0;
@@ -831,8 +1020,11 @@
   });
   ui.composer.addEventListener('input', function () {
     autoSize(); renderCounter();
-    if (ui.composer.value) typingOn(); else typingOff();
+    if (ui.composer.value && !searchMode()) typingOn(); else typingOff();
   });
+  ui.toAi.addEventListener('click', moveToAi);
+  ui.toPerson.addEventListener('click', function () { act('handoff', {}); });
+  ui.contact.addEventListener('submit', function (e) { e.preventDefault(); leaveEmail(); });
   ui.composer.addEventListener('blur', typingOff);
 
   window.addEventListener('online', function () {
