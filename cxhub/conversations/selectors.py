@@ -177,8 +177,55 @@ def handoff_card(conversation: Conversation) -> dict:
         ],
         "tried": tried,
         "ai_abstentions": abstentions,
+        "emotional_context": emotional_context(events),
         "autonomy_level": conversation.autonomy_level,
         "transcript": [message_for_staff(m) for m in messages],
+    }
+
+
+SENSITIVE_SIGNALS = (
+    "vulnerability",
+    "bereavement",
+    "legal_threat",
+    "account_security",
+    "complaint_dispute",
+    "large_purchase",
+)
+
+
+def emotional_context(events: list[ConversationEvent]) -> dict:
+    """How the customer seems, from the signals routing recorded: the strongest frustration seen, the
+    sensitive topics raised, each with the customer's own words. `next_step` is a key the console words."""
+    frustration: dict | None = None
+    topics: dict[str, str] = {}
+    for event in events:
+        if event.kind != ConversationEvent.Kind.ROUTING_DECISION:
+            continue
+        for signal in event.data.get("signals", []):
+            if signal["name"] == "frustration" and (
+                frustration is None or signal["strength"] >= frustration["strength"]
+            ):
+                frustration = signal
+            elif signal["name"] in SENSITIVE_SIGNALS:
+                topics.setdefault(signal["name"], signal["evidence"])
+    next_step = "answer"
+    for name, step in (
+        ("vulnerability", "check_wellbeing"),
+        ("bereavement", "acknowledge_loss"),
+        ("legal_threat", "no_liability"),
+        ("account_security", "verify_identity"),
+        ("complaint_dispute", "acknowledge_complaint"),
+    ):
+        if name in topics:
+            next_step = step
+            break
+    else:
+        if frustration is not None:
+            next_step = "acknowledge_frustration"
+    return {
+        "frustration": frustration,
+        "sensitive_topics": [{"name": name, "evidence": words} for name, words in topics.items()],
+        "next_step": next_step,
     }
 
 

@@ -53,6 +53,8 @@ def test_a_bereaved_customer_is_handed_to_a_person_at_once_and_told_so(conversat
     card = handoff_card(conversation)
     assert card["signals"] == ["bereavement"]
     assert "passed away" in card["decisions"][-1]["signals"][0]["evidence"]
+    assert card["emotional_context"]["sensitive_topics"][0]["name"] == "bereavement"
+    assert card["emotional_context"]["next_step"] == "acknowledge_loss"
 
 
 def test_mild_frustration_offers_a_person_and_the_ai_still_answers(conversation, say):
@@ -106,6 +108,9 @@ def test_signals_reach_the_agent_even_when_a_person_already_holds_the_conversati
 
     decision = latest_decision(conversation)
     assert decision["owner"] == "agent" and decision["signals"][0]["name"] == "frustration"
+    emotions = handoff_card(conversation)["emotional_context"]
+    assert "UNACCEPTABLE" in emotions["frustration"]["evidence"]
+    assert emotions["next_step"] == "acknowledge_frustration"
 
 
 def test_self_service_never_escalates_on_its_own(conversation, say):
