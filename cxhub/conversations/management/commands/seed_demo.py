@@ -11,6 +11,7 @@ from cxhub.assistant.calibration import calibration_line, knowledge_base_calibra
 from cxhub.assistant.kb_files import knowledge_base_import
 from cxhub.assistant.services import knowledge_base_default
 from cxhub.conversations.models import Site
+from routing.models import BusinessHours, RoutingRule, Team
 
 DEMO_KB = Path(__file__).resolve().parents[3] / "assistant" / "fixtures" / "demo_kb.jsonl"
 DEMO_SITE_KEY = "demo-maison-lumiere"
@@ -57,3 +58,59 @@ class Command(BaseCommand):
             + calibration_line(knowledge_base)
         )
         self.stdout.write("Demo accounts: " + ", ".join(f"{u} / {p}" for u, p, *_ in DEMO_USERS))
+        rules = self.routing_seed(site, agents=User.objects.filter(username__in=["marie", "sam"]))
+        self.stdout.write(f"Team “Support” (marie, sam; automatic assignment) and {rules} example routing rules.")
+
+    def routing_seed(self, site, *, agents) -> int:
+        """A team and a few rules an admin would start from; existing ones (by name) are left as edited."""
+        team, _ = Team.objects.get_or_create(
+            slug="support",
+            defaults={"name": "Support", "languages": ["en", "fr"], "assignment": Team.Assignment.AUTO},
+        )
+        team.members.add(*agents)
+        hours, _ = BusinessHours.objects.get_or_create(
+            name="Paris office",
+            defaults={
+                "timezone": "Europe/Paris",
+                "schedule": {day: ["09:00", "18:00"] for day in ("mon", "tue", "wed", "thu", "fri")},
+            },
+        )
+        examples = [
+            {
+                "name": "Disputes and complaints: a person, helped by AI",
+                "order": 10,
+                "signals": ["complaint_dispute"],
+                "autonomy_at_least": "human_with_ai",
+                "team": team,
+                "priority": 2,
+                "agent_reminder": "Never promise a refund date.",
+                "customer_reason_en": "complaints and disputes are handled by a person.",
+                "customer_reason_fr": "les réclamations et litiges sont traités par une personne.",
+            },
+            {
+                "name": "Legal threats: hand to a person, no liability",
+                "order": 20,
+                "signals": ["legal_threat"],
+                "escalation": "hand",
+                "priority": 3,
+                "agent_reminder": "Do not admit liability; pass legal matters to the legal contact.",
+            },
+            {
+                "name": "VIP customers first",
+                "order": 30,
+                "customer_vip": True,
+                "priority": 5,
+                "continue_after_match": True,
+            },
+            {
+                "name": "Outside office hours: offer a person by email",
+                "order": 40,
+                "hours": hours,
+                "hours_when": "outside",
+                "signals": ["frustration"],
+                "escalation": "offer",
+            },
+        ]
+        for fields in examples:
+            RoutingRule.objects.get_or_create(name=fields["name"], defaults={**fields, "site": site})
+        return len(examples)
