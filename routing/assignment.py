@@ -36,7 +36,7 @@ def assignment_mode(team: Team | None) -> str:
     """`auto` or `pool`; conversations without a team follow the ASSIGNMENT_WITHOUT_TEAM setting."""
     if team is not None:
         return team.assignment
-    return getattr(settings, "ASSIGNMENT_WITHOUT_TEAM", Team.Assignment.AUTO)
+    return settings.ASSIGNMENT_WITHOUT_TEAM
 
 
 def _language(locale: str | None) -> str:

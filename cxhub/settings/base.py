@@ -179,6 +179,9 @@ ASSISTANT_EMBEDDINGS = os.environ.get("ASSISTANT_EMBEDDINGS", "")
 # At `ai_with_approval`, seconds a person has to review an AI draft before the conversation goes to the
 # human queue instead (the customer never gets an unreviewed draft).
 APPROVAL_TIMEOUT_SECONDS = int(os.environ.get("APPROVAL_TIMEOUT_SECONDS", "120"))
+# Conversations routed to no team: "auto" gives them to the least-loaded online agent, "pool" leaves
+# them in the shared queue for agents to pick.
+ASSIGNMENT_WITHOUT_TEAM = os.environ.get("ASSIGNMENT_WITHOUT_TEAM", "auto")
 # Fault injection for resilience tests and benchmarks: seconds the assistant waits before answering.
 ASSISTANT_FAULT_DELAY_SECONDS = float(os.environ.get("ASSISTANT_FAULT_DELAY_SECONDS", "0"))
 
