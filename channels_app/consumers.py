@@ -224,7 +224,10 @@ class StaffConsumer(JsonProtocolConsumer):
     async def handle_conversation_hand_back(self, content):
         note = content.get("note") if isinstance(content.get("note"), str) else ""
         await database_sync_to_async(routing.handoff_return)(
-            conversation_id=self._conversation_id(content), agent=self.user, note=note
+            conversation_id=self._conversation_id(content),
+            agent=self.user,
+            note=note,
+            follow_up=content.get("follow_up"),
         )
 
     async def handle_conversation_close(self, content):

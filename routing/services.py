@@ -293,9 +293,16 @@ def handoff_accept(*, conversation_id: int, agent, assignment: dict | None = Non
     return conversation
 
 
+FOLLOW_UPS = {"confirm": "follow_up_confirm", "csat": "follow_up_csat"}
+
+
 @transaction.atomic
-def handoff_return(*, conversation_id: int, agent, note: str = "") -> Conversation:
-    """Reverse handoff: the AI resumes; the note and the boundary are kept in the event log."""
+def handoff_return(*, conversation_id: int, agent, note: str = "", follow_up: object = None) -> Conversation:
+    """Reverse handoff: the AI resumes; the note and the boundary are kept in the event log. With
+    `follow_up` the AI takes the next step itself: checks the customer has all they need ("confirm")
+    or asks how the person did ("csat")."""
+    if follow_up is not None and follow_up not in FOLLOW_UPS:
+        raise ConversationError("follow_up_invalid", f"follow_up must be one of: {', '.join(FOLLOW_UPS)}.")
     conversation = conversation_lock(conversation_id)
     if conversation.owner != Conversation.Owner.AGENT or conversation.agent_id != agent.pk:
         raise ConversationError("not_owner", "Only the agent who has the conversation can hand it back.")
@@ -316,6 +323,13 @@ def handoff_return(*, conversation_id: int, agent, note: str = "") -> Conversati
     )
     system_message_record(conversation=conversation, key="returned_to_ai", name=selectors.agent_display_name(agent))
     disclosure_ensure(conversation=conversation)
+    if follow_up is not None:
+        message_record(
+            conversation=conversation,
+            author_kind=Message.AuthorKind.AI,
+            provenance=Message.Provenance.AI,
+            text=texts.text(FOLLOW_UPS[follow_up], conversation.locale, name=selectors.agent_display_name(agent)),
+        )
     conversation_publish(conversation)
     from .assignment import agent_assign_next  # the agent has room for the next one waiting
 

@@ -48,6 +48,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{name} handed the conversation back to the AI assistant. A person is still one click away.",
         "fr": "{name} a rendu la conversation à l’assistant IA. Une personne reste à portée d’un clic.",
     },
+    "follow_up_confirm": {
+        "en": "I’m the AI assistant again. Is there anything else I can help you with?",
+        "fr": "C’est de nouveau l’assistant IA. Puis-je vous aider pour autre chose ?",
+    },
+    "follow_up_csat": {
+        "en": "I’m the AI assistant again. How well did {name} help you, from 1 (poorly) to 5 (very well)?",
+        "fr": (
+            "C’est de nouveau l’assistant IA. Comment notez-vous l’aide de {name}, "
+            "de 1 (pas du tout satisfait) à 5 (très satisfait) ?"
+        ),
+    },
     "customer_back_to_ai": {
         "en": "You are back with the AI assistant.",
         "fr": "Vous êtes de nouveau avec l’assistant IA.",
