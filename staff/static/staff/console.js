@@ -82,7 +82,6 @@
       minutesShort: "{n} min",
       hoursShort: "{n} h",
       cardEmpty: "The handoff summary of the selected conversation appears here.",
-      cardReason: "Why it was escalated",
       cardNoReason: "Not escalated: the AI is handling this conversation.",
       cardSummary: "Summary",
       cardNoSummary: "The customer has not written anything yet.",
@@ -147,6 +146,84 @@
       error_message_empty: "The message is empty.",
       error_message_too_long: "The message is too long.",
       error_frame_too_large: "That message is too large.",
+      // Presence and the team.
+      presenceLabel: "Your presence",
+      presence_online: "Online",
+      presence_away: "Away",
+      presence_offline: "Offline",
+      capacityLabel: "Capacity",
+      capacityTitle: "How many conversations you hold at once (1–20)",
+      sectionTeam: "Team",
+      emptyTeam: "No agents yet.",
+      teamOnlineCount: "Online now",
+      teamYou: "you",
+      teamLoad: "{load}/{capacity}",
+      teamLoadTitle: "Holds {load} of {capacity} conversations",
+      // Transfer.
+      transfer: "Transfer…",
+      transferTitle: "Transfer this conversation",
+      transferTo: "To",
+      transferChoose: "Choose a colleague or a team",
+      transferAgents: "Colleagues online",
+      transferTeams: "Teams (back to their queue)",
+      transferNoOne: "No colleague is online",
+      transferAgentOption: "{name} · {load}/{capacity}",
+      transferAgentFull: "{name} · full",
+      transferTeamOption: "{name} · {online} online",
+      transferNote: "Note for the next person (optional)",
+      transferSend: "Transfer",
+      transferring: "Transferring…",
+      transferPickFirst: "Choose a colleague or a team to transfer to.",
+      transferDoneAgent: "Transferred to {name}.",
+      transferDoneTeam: "Transferred to the {name} team: the customer is back in its queue.",
+      noticeTitle: "Done",
+      error_agent_unavailable: "That colleague is not online or has no room for another conversation. Pick someone else or a team.",
+      error_agent_unknown: "That colleague could not be found.",
+      error_team_unknown: "That team no longer exists.",
+      error_transfer_invalid: "Transfer to one colleague or one team, and not to yourself.",
+      error_presence_invalid: "Your presence can only be Online, Away or Offline.",
+      error_capacity_invalid: "Capacity must be a whole number from 1 to 20.",
+      // Why is this here?
+      whyTitle: "Why is this here?",
+      whyReminder: "Reminder",
+      whyDecisions: "How it was decided",
+      whyAction_hand: "Handed to a person",
+      whyAction_offer: "A person was offered",
+      whyAction_none: "The AI kept answering",
+      whyRule: "Rule “{name}” applied",
+      whyStrength: "strength {value}",
+      whyTransfers: "Passed on",
+      whyTransferAgent: "{from} → {to}",
+      whyTransferTeam: "{from} → {to} team",
+      whyNoNote: "No note.",
+      quote: "“{text}”",
+      emotionFrustrated: "Seems frustrated: {quote}",
+      emotionVeryFrustrated: "Seems very frustrated: {quote}",
+      emotionSensitive: "Sensitive: {topic} — {quote}",
+      emotionSensitiveNoWords: "Sensitive: {topic}",
+      nextStepLabel: "Suggested next step",
+      next_answer: "Answer the question; the customer has not shown distress.",
+      next_acknowledge_frustration: "Acknowledge the frustration before solving: the customer has repeated themselves or is upset.",
+      next_acknowledge_loss: "Acknowledge the loss first; go gently and offer to handle the details for them.",
+      next_no_liability: "Do not admit liability or discuss legal matters; offer to pass it to the right team.",
+      next_verify_identity: "Verify the customer's identity before changing or discussing account details.",
+      next_acknowledge_complaint: "Acknowledge the complaint and explain how it will be handled.",
+      next_check_wellbeing: "Check on the customer's wellbeing; offer specialised help if they are at risk.",
+      signal_frustration: "Frustration",
+      signal_repeated_person_requests: "Asked for a person several times",
+      signal_low_confidence_streak: "The AI was not sure twice in a row",
+      signal_bereavement: "Bereavement",
+      signal_complaint_dispute: "Complaint or dispute",
+      signal_legal_threat: "Legal threat",
+      signal_large_purchase: "Large purchase",
+      signal_account_security: "Account security",
+      signal_vulnerability: "May be vulnerable",
+      topic_bereavement: "bereavement",
+      topic_complaint_dispute: "complaint or dispute",
+      topic_legal_threat: "legal threat",
+      topic_large_purchase: "large purchase",
+      topic_account_security: "account security",
+      topic_vulnerability: "may be vulnerable",
       sessionExpired: "Your session has ended. Redirecting to the login page…",
       sessionTitle: "Signed out",
     },
@@ -221,7 +298,6 @@
       minutesShort: "{n} min",
       hoursShort: "{n} h",
       cardEmpty: "Le résumé de transfert de la conversation choisie s’affiche ici.",
-      cardReason: "Motif du transfert",
       cardNoReason: "Pas de transfert : l’IA s’occupe de cette conversation.",
       cardSummary: "Résumé",
       cardNoSummary: "Le client n’a encore rien écrit.",
@@ -286,6 +362,84 @@
       error_message_empty: "Le message est vide.",
       error_message_too_long: "Le message est trop long.",
       error_frame_too_large: "Ce message est trop volumineux.",
+      // Présence et équipe.
+      presenceLabel: "Votre présence",
+      presence_online: "En ligne",
+      presence_away: "Absent",
+      presence_offline: "Hors ligne",
+      capacityLabel: "Capacité",
+      capacityTitle: "Nombre de conversations que vous gérez en même temps (1 à 20)",
+      sectionTeam: "Équipe",
+      emptyTeam: "Aucun agent pour l’instant.",
+      teamOnlineCount: "En ligne maintenant",
+      teamYou: "vous",
+      teamLoad: "{load}/{capacity}",
+      teamLoadTitle: "Gère {load} conversation(s) sur {capacity}",
+      // Transfert.
+      transfer: "Transférer…",
+      transferTitle: "Transférer cette conversation",
+      transferTo: "À",
+      transferChoose: "Choisissez un collègue ou une équipe",
+      transferAgents: "Collègues en ligne",
+      transferTeams: "Équipes (retour dans leur file)",
+      transferNoOne: "Aucun collègue n’est en ligne",
+      transferAgentOption: "{name} · {load}/{capacity}",
+      transferAgentFull: "{name} · complet",
+      transferTeamOption: "{name} · {online} en ligne",
+      transferNote: "Note pour la personne suivante (facultatif)",
+      transferSend: "Transférer",
+      transferring: "Transfert…",
+      transferPickFirst: "Choisissez le collègue ou l’équipe qui reprend la conversation.",
+      transferDoneAgent: "Transférée à {name}.",
+      transferDoneTeam: "Transférée à l’équipe {name} : le client est de retour dans sa file.",
+      noticeTitle: "C’est fait",
+      error_agent_unavailable: "Ce collègue n’est pas en ligne ou n’a plus de place pour une conversation. Choisissez quelqu’un d’autre ou une équipe.",
+      error_agent_unknown: "Ce collègue est introuvable.",
+      error_team_unknown: "Cette équipe n’existe plus.",
+      error_transfer_invalid: "Transférez à un collègue ou à une équipe, et pas à vous-même.",
+      error_presence_invalid: "Votre présence ne peut être que En ligne, Absent ou Hors ligne.",
+      error_capacity_invalid: "La capacité doit être un nombre entier de 1 à 20.",
+      // Pourquoi est-elle ici ?
+      whyTitle: "Pourquoi est-elle ici ?",
+      whyReminder: "Rappel",
+      whyDecisions: "Comment cela a été décidé",
+      whyAction_hand: "Transmise à une personne",
+      whyAction_offer: "Une personne a été proposée",
+      whyAction_none: "L’IA a continué de répondre",
+      whyRule: "Règle « {name} » appliquée",
+      whyStrength: "intensité {value}",
+      whyTransfers: "Transmise",
+      whyTransferAgent: "{from} → {to}",
+      whyTransferTeam: "{from} → équipe {to}",
+      whyNoNote: "Pas de note.",
+      quote: "«\u00a0{text}\u00a0»",
+      emotionFrustrated: "Semble agacé : {quote}",
+      emotionVeryFrustrated: "Semble très agacé : {quote}",
+      emotionSensitive: "Sujet sensible : {topic} — {quote}",
+      emotionSensitiveNoWords: "Sujet sensible : {topic}",
+      nextStepLabel: "Prochaine étape conseillée",
+      next_answer: "Répondez à la question : le client n’a montré aucune détresse.",
+      next_acknowledge_frustration: "Reconnaissez l’agacement avant de résoudre : le client s’est répété ou est contrarié.",
+      next_acknowledge_loss: "Reconnaissez d’abord la perte ; allez-y doucement et proposez de vous occuper des démarches à sa place.",
+      next_no_liability: "N’admettez aucune responsabilité et n’abordez pas les questions juridiques ; proposez de transmettre à l’équipe compétente.",
+      next_verify_identity: "Vérifiez l’identité du client avant de modifier ou d’évoquer les informations de son compte.",
+      next_acknowledge_complaint: "Prenez acte de la réclamation et expliquez comment elle sera traitée.",
+      next_check_wellbeing: "Prenez des nouvelles du client ; proposez une aide spécialisée s’il est en danger.",
+      signal_frustration: "Agacement",
+      signal_repeated_person_requests: "A demandé une personne plusieurs fois",
+      signal_low_confidence_streak: "L’IA n’était pas sûre deux fois de suite",
+      signal_bereavement: "Deuil",
+      signal_complaint_dispute: "Réclamation ou litige",
+      signal_legal_threat: "Menace juridique",
+      signal_large_purchase: "Achat important",
+      signal_account_security: "Sécurité du compte",
+      signal_vulnerability: "Peut-être vulnérable",
+      topic_bereavement: "deuil",
+      topic_complaint_dispute: "réclamation ou litige",
+      topic_legal_threat: "menace juridique",
+      topic_large_purchase: "achat important",
+      topic_account_security: "sécurité du compte",
+      topic_vulnerability: "peut-être vulnérable",
       sessionExpired: "Votre session a expiré. Redirection vers la page de connexion…",
       sessionTitle: "Déconnecté",
     },
@@ -296,6 +450,9 @@
   const NEW_HIGHLIGHT_MS = 20000;
   const TYPING_TIMEOUT_MS = 7000;
   const ACTION_TIMEOUT_MS = 10000;
+  const PRESENCE_STATUSES = ["online", "away", "offline"];
+  const CAPACITY_MIN = 1;
+  const CAPACITY_MAX = 20;
 
   const root = document.getElementById("console");
   if (!root) return;
@@ -434,6 +591,7 @@
     drafts: new Map(),
     pending: new Map(), // client_id -> {conversationId, text, status, node}
     conv: null, // the selected conversation
+    agents: new Map(), // agent id -> row of GET /api/staff/agents or an agent.presence frame
   };
 
   function newConversationView(id, hint) {
@@ -451,6 +609,8 @@
       maxSeq: 0,
       busy: null, // "take_over" | "hand_back" | "close"
       busyTimer: null,
+      transferring: null, // {kind: "agent" | "team", name, timer} while a transfer waits for the server
+      whyTimer: null,
       gapTimer: null,
       typingTimer: null,
     };
@@ -506,12 +666,35 @@
     customerFacts: $("#card-customer"),
     previous: $("#card-previous"),
     toasts: $("#toasts"),
+    whyReminders: $("[data-testid=why-reminders]"),
+    whyRemindersList: $("#why-reminders-list"),
+    emotion: $("[data-testid=emotional-context]"),
+    nextStep: $("[data-testid=next-step]"),
+    nextStepText: $("#next-step-text"),
+    decisionsBlock: $("#why-decisions-block"),
+    decisions: $("[data-testid=why-decisions]"),
+    transfersBlock: $("#why-transfers-block"),
+    transfers: $("[data-testid=why-transfers]"),
+    transferButton: $("[data-testid=transfer]"),
+    transferPanel: $("[data-testid=transfer-panel]"),
+    transferTarget: $("[data-testid=transfer-target]"),
+    transferNote: $("[data-testid=transfer-note]"),
+    transferError: $("[data-testid=transfer-error]"),
+    transferSend: $("[data-testid=transfer-send]"),
+    transferCancel: $("[data-testid=transfer-cancel]"),
+    presence: $("[data-testid=presence]"),
+    presenceRadios: $$(".presence__radio"),
+    capacity: $("[data-testid=presence-capacity]"),
+    teamSection: $('[data-section="team"]'),
+    teamList: $("[data-testid=team-list]"),
+    teamCount: $("[data-count=team]"),
   };
 
   function applyStaticStrings() {
     for (const node of $$("[data-i18n]", document)) node.textContent = t(node.dataset.i18n);
     for (const node of $$("[data-i18n-placeholder]", document)) node.setAttribute("placeholder", t(node.dataset.i18nPlaceholder));
     for (const node of $$("[data-i18n-aria-label]", document)) node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel));
+    for (const node of $$("[data-i18n-title]", document)) node.setAttribute("title", t(node.dataset.i18nTitle));
     for (const node of $$("[data-initials-of]", document)) paintAvatar(node, node.dataset.initialsOf);
   }
 
@@ -540,6 +723,7 @@
     el.connectionLabel.textContent = t(labels[value]);
     el.connection.title = detail || "";
     renderConversationState();
+    renderPresence();
   }
 
   function connect() {
@@ -564,6 +748,7 @@
       setConnection("open");
       if (state.conv) send({ type: "conversation.open", conversation_id: state.conv.id });
       loadApprovals();
+      loadAgents();
     });
     socket.addEventListener("message", (event) => {
       if (state.socket !== socket || typeof event.data !== "string") return;
@@ -645,6 +830,9 @@
       case "draft":
         if (frame.draft) onDraft(frame.draft);
         break;
+      case "agent.presence":
+        if (frame.agent) onAgentPresence(frame.agent);
+        break;
       case "ack":
         onAck(frame);
         break;
@@ -688,6 +876,9 @@
     const previous = state.known.get(row.id);
     if (rowIsStale(row, previous)) return;
     state.known.set(row.id, row);
+    if (!previous || previous.owner !== row.owner || previous.agent_id !== row.agent_id || previous.status !== row.status) {
+      scheduleAgentsRefresh();
+    }
     if (row.status === "closed") {
       state.rows.delete(row.id);
       state.fresh.delete(row.id);
@@ -740,14 +931,18 @@
   }
 
   function snapshot(conv) {
-    return { owner: conv.owner, status: conv.status, mine: isMine(conv) };
+    return { owner: conv.owner, status: conv.status, agentId: conv.agentId, mine: isMine(conv) };
   }
 
   // Row and state frames both move a conversation: whichever comes first sees the transition.
   function afterChange(conv, before) {
     if (conv.status === "closed") hideTyping();
     if (before.owner !== conv.owner || before.status !== conv.status) clearBusy(conv);
-    if (before.mine && !isMine(conv)) el.handBackNote.value = "";
+    if (before.mine && !isMine(conv)) {
+      el.handBackNote.value = "";
+      if (conv.transferring) transferDone(conv);
+      closeTransfer();
+    }
     renderConversationHeader();
     renderConversationState();
     if (!before.mine && isMine(conv) && !el.reply.disabled) el.reply.focus({ preventScroll: true });
@@ -758,6 +953,8 @@
     // A fresh escalation comes with a new reason and signals: fetch the updated card.
     if (conv.loaded && conv.owner === "queue" && before.owner && before.owner !== "queue") {
       send({ type: "conversation.open", conversation_id: conv.id });
+    } else if (conv.loaded && conv.owner === "agent" && before.agentId !== null && before.agentId !== conv.agentId) {
+      scheduleWhyRefresh(conv); // passed from one agent to another: the card now lists the transfer
     }
   }
 
@@ -834,7 +1031,11 @@
   function onMessage(conversationId, message) {
     const conv = state.conv;
     if (!conv || conversationId !== conv.id || typeof message.seq !== "number") return;
-    if (message.author_kind === "customer") hideTyping();
+    if (message.author_kind === "customer") {
+      hideTyping();
+      // With a person (or waiting for one), routing still records what the customer's words show.
+      if (conv.owner === "agent" || conv.owner === "queue") scheduleWhyRefresh(conv);
+    }
     addMessage(message);
   }
 
@@ -892,9 +1093,17 @@
       pending.status = "failed";
       if (pending.node) markPendingFailed(pending, frame.client_id);
     }
-    if (state.conv) clearBusy(state.conv);
+    const conv = state.conv;
+    if (conv) clearBusy(conv);
     if (code.startsWith("draft_") || code.startsWith("message_")) approvalsIdle();
+    if (code === "presence_invalid" || code === "capacity_invalid") presenceIdle();
     renderConversationState();
+    // A refused transfer is explained in the transfer form, next to the choice that was refused.
+    if (conv && conv.transferring && typeof frame.client_id !== "string" && !el.transferPanel.hidden) {
+      transferIdle(conv);
+      showTransferError(text, code);
+      return;
+    }
     toast(text, code);
   }
 
@@ -1082,7 +1291,10 @@
       clearTimeout(previous.gapTimer);
       clearTimeout(previous.busyTimer);
       clearTimeout(previous.typingTimer);
+      clearTimeout(previous.whyTimer);
+      if (previous.transferring) clearTimeout(previous.transferring.timer);
     }
+    closeTransfer();
     state.conv = newConversationView(id, hint);
     state.fresh.delete(id);
     state.unread.delete(id);
@@ -1164,6 +1376,10 @@
     el.handBack.disabled = !canHandBack;
     el.handBackNote.disabled = !canHandBack;
     el.close.disabled = !canClose;
+    el.transferButton.hidden = !(mine && open);
+    el.transferButton.disabled = !ready || !mine;
+    if (!mine || !open) closeTransfer();
+    else renderTransferForm();
     el.takeOver.textContent = conv.busy === "take_over" ? t("takingOver") : t("takeOver");
     el.handBack.textContent = conv.busy === "hand_back" ? t("handingBack") : t("handBack");
     el.close.textContent = conv.busy === "close" ? t("closing") : t("close");
@@ -1483,13 +1699,9 @@
     el.cardPlaceholder.hidden = true;
     el.cardBody.hidden = false;
 
-    el.signals.replaceChildren();
-    for (const signal of Array.isArray(card.signals) ? card.signals : []) {
-      const code = typeof signal === "string" ? signal : signal && (signal.name || signal.code);
-      if (!code) continue;
-      el.signals.append(h("li", { class: "chip chip--signal", title: String(code), text: tOr(`signal_${code}`, humanize(code)) }));
-    }
+    renderSignals();
     renderReason();
+    renderWhy();
 
     el.summary.textContent = card.summary || t("cardNoSummary");
     el.summary.classList.toggle("is-muted", !card.summary);
@@ -1566,6 +1778,16 @@
     if (!previous.length) el.previous.append(h("li", { class: "previous__empty", text: t("cardNoPrevious") }));
   }
 
+  function renderSignals() {
+    const card = state.conv.card;
+    el.signals.replaceChildren();
+    for (const signal of Array.isArray(card.signals) ? card.signals : []) {
+      const code = typeof signal === "string" ? signal : signal && (signal.name || signal.code);
+      if (!code) continue;
+      el.signals.append(h("li", { class: "chip chip--signal", title: String(code), text: signalName(code) }));
+    }
+  }
+
   function renderReason() {
     const conv = state.conv;
     const reason = conv.reason || "";
@@ -1594,12 +1816,509 @@
   }
 
   // ---------------------------------------------------------------------------------------------
+  // "Why is this here?": the routing decisions behind the conversation, the customer's own words,
+  // reminders, the emotional context with a suggested next step, and transfers with their notes.
+  // ---------------------------------------------------------------------------------------------
+  function list(value) {
+    return Array.isArray(value) ? value : [];
+  }
+  function quoted(text) {
+    return t("quote", { text: String(text) });
+  }
+  function signalName(code) {
+    return tOr(`signal_${code}`, humanize(code));
+  }
+  function topicName(code) {
+    return tOr(`topic_${code}`, humanize(code).toLowerCase());
+  }
+  function percent(value) {
+    return `${Math.round(Math.max(0, Math.min(1, Number(value) || 0)) * 100)}%`;
+  }
+  function timeNode(value) {
+    const at = parseTime(value);
+    if (at === null) return null;
+    return h("time", {
+      class: "why-time",
+      datetime: new Date(at).toISOString(),
+      title: fmtFull.format(at),
+      text: dayKey(at) === dayKey(Date.now()) ? fmtTime.format(at) : `${fmtShortDate.format(at)} ${fmtTime.format(at)}`,
+    });
+  }
+
+  function renderWhy() {
+    const card = state.conv.card;
+    const decisions = list(card.decisions).filter((d) => d && typeof d === "object");
+
+    // Reminders first and loud: from the routing rules that fired, then the admin's compliance rules.
+    const reminders = [];
+    const seen = new Set();
+    const remind = (text, name, kind) => {
+      const key = String(text).trim();
+      if (!key || seen.has(key)) return;
+      seen.add(key);
+      reminders.push({ text: key, name, kind });
+    };
+    for (const decision of decisions) for (const text of list(decision.reminders)) if (typeof text === "string") remind(text, "", "rule");
+    for (const item of list(card.compliance_reminders)) if (item && typeof item.reminder === "string") remind(item.reminder, item.name || "", "compliance");
+    el.whyRemindersList.replaceChildren(
+      ...reminders.map((item) =>
+        h("li", { class: "why-reminder", "data-testid": "reminder", "data-kind": item.kind }, [
+          item.name ? h("strong", { class: "why-reminder__name", text: item.name }) : null,
+          h("span", { class: "why-reminder__text", text: item.text }),
+        ])
+      )
+    );
+    el.whyReminders.hidden = reminders.length === 0;
+
+    // How the customer seems, in their own words, and what to do about it.
+    const emotion = card.emotional_context && typeof card.emotional_context === "object" ? card.emotional_context : null;
+    el.emotion.replaceChildren();
+    if (emotion) {
+      const frustration = emotion.frustration;
+      if (frustration && typeof frustration === "object") {
+        const key = Number(frustration.strength) >= 0.6 ? "emotionVeryFrustrated" : "emotionFrustrated";
+        el.emotion.append(
+          h("li", {
+            class: "why-emotion__item why-emotion__item--frustration",
+            "data-emotion": "frustration",
+            title: t("whyStrength", { value: percent(frustration.strength) }),
+            text: t(key, { quote: frustration.evidence ? quoted(frustration.evidence) : "" }).replace(/[:\s]+$/, ""),
+          })
+        );
+      }
+      for (const topic of list(emotion.sensitive_topics)) {
+        if (!topic || !topic.name) continue;
+        const text = topic.evidence
+          ? t("emotionSensitive", { topic: topicName(topic.name), quote: quoted(topic.evidence) })
+          : t("emotionSensitiveNoWords", { topic: topicName(topic.name) });
+        el.emotion.append(
+          h("li", { class: "why-emotion__item why-emotion__item--sensitive", "data-emotion": "sensitive", "data-topic": topic.name, text })
+        );
+      }
+    }
+    el.emotion.hidden = el.emotion.childElementCount === 0;
+    const step = emotion && typeof emotion.next_step === "string" ? emotion.next_step : "";
+    const stepText = step ? tOr(`next_${step}`, "") : "";
+    el.nextStep.dataset.step = step;
+    el.nextStepText.textContent = stepText;
+    el.nextStep.hidden = !stepText;
+    el.nextStep.classList.toggle("is-calm", step === "answer");
+
+    // Each routing decision: what it did, the signals with the words behind them, the rules that fired.
+    el.decisions.replaceChildren(...decisions.map(buildDecision));
+    el.decisionsBlock.hidden = decisions.length === 0;
+
+    el.transfers.replaceChildren(...list(card.transfers).filter((x) => x && typeof x === "object").map(buildTransfer));
+    el.transfersBlock.hidden = el.transfers.childElementCount === 0;
+  }
+
+  function buildDecision(decision) {
+    const action = ["hand", "offer", "none"].includes(decision.action) ? decision.action : "none";
+    const node = h("li", { class: `why-decision why-decision--${action}`, "data-testid": "why-decision", "data-action": action }, [
+      h("div", { class: "why-decision__top" }, [
+        h("span", { class: "why-action", text: t(`whyAction_${action}`) }),
+        timeNode(decision.at),
+      ]),
+    ]);
+    if (decision.reason) node.append(h("p", { class: "why-decision__reason", text: String(decision.reason) }));
+    const signals = list(decision.signals).filter((s) => s && s.name);
+    if (signals.length) {
+      node.append(
+        h(
+          "ul",
+          { class: "why-signals" },
+          signals.map((signal) =>
+            h("li", { class: "why-signal", "data-testid": "why-signal", "data-signal": signal.name, title: t("whyStrength", { value: percent(signal.strength) }) }, [
+              h("span", { class: "why-signal__name", text: signalName(signal.name) }),
+              signal.evidence ? h("span", { class: "why-signal__words", "data-testid": "why-words", text: quoted(signal.evidence) }) : null,
+            ])
+          )
+        )
+      );
+    }
+    for (const rule of list(decision.rules)) {
+      if (!rule || !rule.name) continue;
+      node.append(
+        h("div", { class: "why-rule", "data-testid": "why-rule" }, [
+          h("span", { class: "why-rule__name", text: t("whyRule", { name: rule.name }) }),
+          h(
+            "ul",
+            { class: "why-rule__conditions" },
+            list(rule.conditions).filter((c) => typeof c === "string").map((condition) => h("li", { text: condition }))
+          ),
+        ])
+      );
+    }
+    return node;
+  }
+
+  function buildTransfer(transfer) {
+    const from = transfer.from_agent || t("authorAgent");
+    const line = transfer.to_team_id || transfer.to_team
+      ? t("whyTransferTeam", { from, to: transfer.to_team || "—" })
+      : t("whyTransferAgent", { from, to: transfer.to_agent || t("authorAgent") });
+    return h("li", { class: "why-transfer", "data-testid": "why-transfer" }, [
+      h("div", { class: "why-transfer__top" }, [h("span", { class: "why-transfer__who", text: line }), timeNode(transfer.at)]),
+      transfer.note
+        ? h("p", { class: "why-transfer__note", "data-testid": "why-transfer-note", text: quoted(transfer.note) })
+        : h("p", { class: "why-transfer__note is-muted", text: t("whyNoNote") }),
+    ]);
+  }
+
+  // The websocket sends the card only when a conversation is opened; the panel follows later
+  // decisions and transfers from the staff API without redrawing the transcript. Debounced: the
+  // card also brings the summary, which may be phrased by an LLM.
+  function scheduleWhyRefresh(conv) {
+    if (!conv || !conv.loaded || !window.fetch) return;
+    clearTimeout(conv.whyTimer);
+    conv.whyTimer = setTimeout(() => refreshWhy(conv), 1500);
+  }
+
+  function refreshWhy(conv) {
+    fetch(`${apiInboxUrl}${conv.id}/handoff`, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((card) => {
+        if (!card || state.conv !== conv || !conv.card || card.conversation_id !== conv.id) return;
+        for (const key of ["decisions", "emotional_context", "transfers", "compliance_reminders", "signals", "summary"]) {
+          if (key in card) conv.card[key] = card[key];
+        }
+        renderSignals();
+        renderReason();
+        renderWhy();
+        el.summary.textContent = conv.card.summary || t("cardNoSummary");
+        el.summary.classList.toggle("is-muted", !conv.card.summary);
+      })
+      .catch(() => {});
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Presence (the header switch) and the team list, from GET /api/staff/agents on every connect,
+  // then agent.presence frames. Loads change with every assignment, so the list is re-read then.
+  // ---------------------------------------------------------------------------------------------
+  const apiAgentsUrl = root.dataset.apiAgentsUrl || "/api/staff/agents";
+  const presence = { pending: null, timer: null };
+  let agentsTimer = null;
+
+  function newer(row, previous) {
+    if (!previous) return true;
+    const next = parseTime(row.updated_at);
+    const before = parseTime(previous.updated_at);
+    return next === null || before === null || next >= before;
+  }
+
+  function loadAgents() {
+    if (!window.fetch) return;
+    fetch(apiAgentsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((data) => {
+        if (!data || !Array.isArray(data.agents)) return;
+        const agents = new Map();
+        for (const row of data.agents) {
+          if (!row || typeof row.id !== "number") continue;
+          const previous = state.agents.get(row.id);
+          // A presence frame that arrived while this answer was on its way is the fresher one.
+          agents.set(row.id, newer(row, previous) ? row : Object.assign({}, row, {
+            status: previous.status,
+            capacity: previous.capacity,
+            updated_at: previous.updated_at,
+          }));
+        }
+        state.agents = agents;
+        agentsChanged();
+      })
+      .catch(() => {});
+  }
+
+  function scheduleAgentsRefresh() {
+    clearTimeout(agentsTimer);
+    agentsTimer = setTimeout(loadAgents, 800);
+  }
+
+  function onAgentPresence(agent) {
+    if (typeof agent.id !== "number") return;
+    const previous = state.agents.get(agent.id);
+    if (!newer(agent, previous)) return;
+    state.agents.set(agent.id, agent);
+    if (agent.id === me.id) presenceIdle();
+    agentsChanged();
+  }
+
+  function agentsChanged() {
+    renderPresence();
+    renderTeam();
+    if (!el.transferPanel.hidden) fillTransferTargets();
+  }
+
+  function myPresence() {
+    return state.agents.get(me.id) || null;
+  }
+
+  function renderPresence() {
+    const mine = myPresence();
+    const status = presence.pending || (mine ? mine.status : "");
+    const online = state.connection === "open" && isOpen();
+    el.presence.dataset.status = mine ? mine.status : "";
+    el.presence.dataset.pending = presence.pending ? "true" : "false";
+    for (const radio of el.presenceRadios) {
+      radio.checked = radio.value === status;
+      radio.disabled = !online;
+    }
+    el.capacity.disabled = !online;
+    if (mine && typeof mine.capacity === "number" && document.activeElement !== el.capacity) {
+      el.capacity.value = String(mine.capacity);
+      el.capacity.removeAttribute("aria-invalid");
+    }
+  }
+
+  function capacityValue() {
+    const text = el.capacity.value.trim();
+    const value = Number(text);
+    return text !== "" && Number.isInteger(value) && value >= CAPACITY_MIN && value <= CAPACITY_MAX ? value : null;
+  }
+
+  function setPresence(status, capacity) {
+    if (!PRESENCE_STATUSES.includes(status)) return;
+    const frame = { type: "presence.set", status };
+    if (capacity !== null && capacity !== undefined) frame.capacity = capacity;
+    if (!send(frame)) return renderPresence();
+    presence.pending = status;
+    clearTimeout(presence.timer);
+    presence.timer = setTimeout(() => {
+      presenceIdle();
+      renderPresence();
+    }, ACTION_TIMEOUT_MS);
+    renderPresence();
+  }
+
+  function presenceIdle() {
+    presence.pending = null;
+    clearTimeout(presence.timer);
+  }
+
+  function onPresencePicked(event) {
+    setPresence(event.target.value, capacityValue());
+  }
+
+  function onCapacityChanged() {
+    const capacity = capacityValue();
+    if (capacity === null) {
+      el.capacity.setAttribute("aria-invalid", "true");
+      toast(t("error_capacity_invalid"), "capacity_invalid");
+      return;
+    }
+    el.capacity.removeAttribute("aria-invalid");
+    dismissToasts("capacity_invalid");
+    const mine = myPresence();
+    if (mine && mine.capacity === capacity) return;
+    // Before the agent has ever said whether they are there, the capacity waits for their first choice:
+    // setting a presence opts everyone into "nobody is available" messages.
+    if (!mine || !mine.updated_at) return;
+    setPresence(presence.pending || mine.status, capacity);
+  }
+
+  const STATUS_RANK = { online: 0, away: 1, offline: 2 };
+
+  function renderTeam() {
+    const rows = Array.from(state.agents.values()).sort(
+      (a, b) =>
+        (STATUS_RANK[a.status] ?? 3) - (STATUS_RANK[b.status] ?? 3) ||
+        String(a.name || a.username).localeCompare(String(b.name || b.username), LOCALE)
+    );
+    el.teamList.replaceChildren(...rows.map(buildTeamItem));
+    el.teamCount.textContent = String(rows.filter((row) => row.status === "online").length);
+    el.teamSection.classList.toggle("is-empty", rows.length === 0);
+  }
+
+  function buildTeamItem(row) {
+    const name = row.name || row.username || t("authorAgent");
+    const status = PRESENCE_STATUSES.includes(row.status) ? row.status : "offline";
+    const avatar = h("span", { class: "avatar avatar--sm", "aria-hidden": "true" });
+    paintAvatar(avatar, name);
+    const teams = list(row.teams).map((team) => team && team.name).filter(Boolean);
+    const load = Number(row.load) || 0;
+    const capacity = Number(row.capacity) || 0;
+    return h(
+      "li",
+      { class: "team-agent", "data-testid": "team-agent", "data-agent-id": String(row.id), "data-status": status },
+      [
+        avatar,
+        h("span", { class: "team-agent__body" }, [
+          h("span", { class: "team-agent__name" }, [
+            h("span", { text: name }),
+            row.id === me.id ? h("span", { class: "team-agent__you", text: t("teamYou") }) : null,
+          ]),
+          h("span", { class: "team-agent__sub" }, [
+            h("span", { class: `presence-dot presence-dot--${status}`, "data-testid": "team-agent-status", text: t(`presence_${status}`) }),
+            teams.length ? h("span", { class: "team-agent__teams", text: teams.join(", ") }) : null,
+          ]),
+        ]),
+        h("span", {
+          class: `team-agent__load${capacity && load >= capacity ? " is-full" : ""}`,
+          "data-testid": "team-agent-load",
+          title: t("teamLoadTitle", { load, capacity }),
+          text: t("teamLoad", { load, capacity }),
+        }),
+      ]
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transfer: only the agent holding the conversation, to a colleague online with room or a team.
+  // ---------------------------------------------------------------------------------------------
+  function openTransfer() {
+    const conv = state.conv;
+    if (!conv || !isMine(conv) || el.transferButton.disabled) return;
+    if (!el.transferPanel.hidden) return closeTransfer();
+    el.transferPanel.hidden = false;
+    el.transferButton.setAttribute("aria-expanded", "true");
+    el.transferError.hidden = true;
+    fillTransferTargets();
+    renderTransferForm();
+    loadAgents();
+    el.transferTarget.focus();
+  }
+
+  function closeTransfer() {
+    if (el.transferPanel.hidden) return;
+    el.transferPanel.hidden = true;
+    el.transferButton.setAttribute("aria-expanded", "false");
+    el.transferNote.value = "";
+    el.transferError.hidden = true;
+    el.transferError.textContent = "";
+  }
+
+  function transferTeams() {
+    const teams = new Map();
+    for (const row of state.agents.values()) {
+      for (const team of list(row.teams)) {
+        if (!team || typeof team.id !== "number") continue;
+        const entry = teams.get(team.id) || { id: team.id, name: team.name || team.slug || `#${team.id}`, online: 0 };
+        if (row.status === "online") entry.online += 1;
+        teams.set(team.id, entry);
+      }
+    }
+    return Array.from(teams.values()).sort((a, b) => String(a.name).localeCompare(String(b.name), LOCALE));
+  }
+
+  function fillTransferTargets() {
+    const previous = el.transferTarget.value;
+    const options = [h("option", { value: "", text: t("transferChoose") })];
+    const colleagues = Array.from(state.agents.values())
+      .filter((row) => row.id !== me.id && row.status === "online")
+      .sort(
+        (a, b) =>
+          (Number(a.load) || 0) / Math.max(1, Number(a.capacity) || 0) - (Number(b.load) || 0) / Math.max(1, Number(b.capacity) || 0) ||
+          String(a.name).localeCompare(String(b.name), LOCALE)
+      );
+    const agents = h("optgroup", { label: t("transferAgents") });
+    for (const row of colleagues) {
+      const load = Number(row.load) || 0;
+      const capacity = Number(row.capacity) || 0;
+      const full = load >= capacity;
+      const name = row.name || row.username;
+      agents.append(
+        h("option", {
+          value: `agent:${row.id}`,
+          disabled: full,
+          "data-name": name,
+          text: full ? t("transferAgentFull", { name }) : t("transferAgentOption", { name, load, capacity }),
+        })
+      );
+    }
+    if (!colleagues.length) agents.append(h("option", { value: "none", disabled: true, text: t("transferNoOne") }));
+    options.push(agents);
+    const teams = transferTeams();
+    if (teams.length) {
+      const group = h("optgroup", { label: t("transferTeams") });
+      for (const team of teams) {
+        group.append(
+          h("option", { value: `team:${team.id}`, "data-name": team.name, text: t("transferTeamOption", { name: team.name, online: team.online }) })
+        );
+      }
+      options.push(group);
+    }
+    el.transferTarget.replaceChildren(...options);
+    const keep = $$("option", el.transferTarget).find((option) => option.value === previous && !option.disabled);
+    el.transferTarget.value = keep ? previous : "";
+  }
+
+  function renderTransferForm() {
+    const conv = state.conv;
+    const busy = Boolean(conv && conv.transferring);
+    el.transferTarget.disabled = busy;
+    el.transferNote.disabled = busy;
+    el.transferSend.disabled = busy || !isOpen();
+    el.transferSend.textContent = busy ? t("transferring") : t("transferSend");
+  }
+
+  function showTransferError(text, code) {
+    el.transferError.textContent = text;
+    el.transferError.dataset.code = code || "";
+    el.transferError.hidden = false;
+  }
+
+  function submitTransfer(event) {
+    event.preventDefault();
+    const conv = state.conv;
+    if (!conv || !isMine(conv) || conv.transferring) return;
+    const match = /^(agent|team):(\d+)$/.exec(el.transferTarget.value);
+    if (!match) {
+      showTransferError(t("transferPickFirst"), "transfer_invalid");
+      el.transferTarget.focus();
+      return;
+    }
+    const [, kind, id] = match;
+    const option = el.transferTarget.selectedOptions[0];
+    const frame = { type: "conversation.transfer", conversation_id: conv.id, note: el.transferNote.value.trim().slice(0, 1000) };
+    frame[kind === "agent" ? "agent_id" : "team_id"] = Number(id);
+    if (!send(frame)) return;
+    el.transferError.hidden = true;
+    const transferring = { kind, name: option ? option.dataset.name || "" : "", timer: null };
+    transferring.timer = setTimeout(() => {
+      if (conv.transferring === transferring) transferIdle(conv);
+    }, ACTION_TIMEOUT_MS);
+    conv.transferring = transferring;
+    renderTransferForm();
+  }
+
+  function transferIdle(conv) {
+    if (conv.transferring) clearTimeout(conv.transferring.timer);
+    conv.transferring = null;
+    if (state.conv === conv) renderTransferForm();
+  }
+
+  // The conversation left this agent while a transfer was on its way: that was the transfer.
+  function transferDone(conv) {
+    const { kind, name } = conv.transferring;
+    transferIdle(conv);
+    notify(t(kind === "agent" ? "transferDoneAgent" : "transferDoneTeam", { name }));
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Toasts (errors for the agent).
   // ---------------------------------------------------------------------------------------------
   function toast(text, code, title) {
     const node = h("div", { class: "toast", role: "alert", "data-testid": "error", "data-code": code || "" }, [
       h("div", { class: "toast__body" }, [
         h("strong", { class: "toast__title", text: title || t("errorTitle") }),
+        h("span", { class: "toast__text", text }),
+      ]),
+      h("button", { type: "button", class: "toast__close", "aria-label": t("dismiss"), text: "×", onclick: () => node.remove() }),
+    ]);
+    el.toasts.append(node);
+    while (el.toasts.childElementCount > 4) el.toasts.firstElementChild.remove();
+    setTimeout(() => node.remove(), 9000);
+  }
+
+  function dismissToasts(code) {
+    for (const node of $$(".toast[data-code]", el.toasts)) if (node.dataset.code === code) node.remove();
+  }
+
+  // Confirmations, in the same place as errors but calmer.
+  function notify(text) {
+    const node = h("div", { class: "toast toast--ok", role: "status", "data-testid": "notice" }, [
+      h("div", { class: "toast__body" }, [
+        h("strong", { class: "toast__title", text: t("noticeTitle") }),
         h("span", { class: "toast__text", text }),
       ]),
       h("button", { type: "button", class: "toast__close", "aria-label": t("dismiss"), text: "×", onclick: () => node.remove() }),
@@ -1848,6 +2567,23 @@
     });
     el.reply.addEventListener("blur", stopTyping);
     el.jump.addEventListener("click", scrollToBottom);
+    for (const radio of el.presenceRadios) radio.addEventListener("change", onPresencePicked);
+    el.capacity.addEventListener("change", onCapacityChanged); // also fires on Enter
+    el.transferButton.addEventListener("click", openTransfer);
+    el.transferCancel.addEventListener("click", () => {
+      closeTransfer();
+      el.transferButton.focus();
+    });
+    el.transferPanel.addEventListener("submit", submitTransfer);
+    el.transferTarget.addEventListener("change", () => {
+      el.transferError.hidden = true;
+    });
+    el.transferPanel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        closeTransfer();
+        el.transferButton.focus();
+      }
+    });
     el.transcript.addEventListener("scroll", () => {
       if (isNearBottom()) el.jump.hidden = true;
     });
@@ -1877,6 +2613,7 @@
   applyStaticStrings();
   wire();
   renderInbox();
+  renderTeam();
   const initial = idFromHash();
   if (initial !== null) selectConversation(initial);
   connect();
