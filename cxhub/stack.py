@@ -80,7 +80,9 @@ def start_daphne(*, port: int, env: dict, host: str = "127.0.0.1") -> subprocess
     return process
 
 
-def start_worker(*, env: dict, queues: str = "ai,default", concurrency: int = 2) -> subprocess.Popen:
+def start_worker(
+    *, env: dict, queues: str = "ai,default,integrations", concurrency: int = 2, name: str = "worker"
+) -> subprocess.Popen:
     args = [
         sys.executable,
         "-m",
@@ -97,7 +99,7 @@ def start_worker(*, env: dict, queues: str = "ai,default", concurrency: int = 2)
         "--without-gossip",
         "--without-mingle",
         "-n",
-        f"worker-{os.getpid()}@%h",
+        f"{name}-{os.getpid()}@%h",
     ]
     return subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
 
@@ -136,7 +138,15 @@ def main() -> int:
         else:
             parsed = urlparse(env["REDIS_URL"])
             print(f"Using Redis at {parsed.hostname}:{parsed.port or 6379} (REDIS_URL).")
-        processes.append(("worker", start_worker(env=env)))
+        # Replies to customers get their own worker: a slow webhook receiver or a recalibration never
+        # holds up an AI answer.
+        processes.append(("ai worker", start_worker(env=env, queues="ai", concurrency=2, name="ai")))
+        processes.append(
+            (
+                "background worker",
+                start_worker(env=env, queues="default,integrations", concurrency=1, name="background"),
+            )
+        )
         processes.append(("daphne", start_daphne(port=port, env=env)))
         base = f"http://127.0.0.1:{port}"
         print(

@@ -45,6 +45,17 @@ def conversation_lock(conversation_id: int) -> Conversation:
     return Conversation.objects.select_for_update().select_related("customer", "agent", "site").get(pk=conversation_id)
 
 
+# Conversation events outside systems can subscribe to, by the names they know them by (docs/webhooks.md).
+WEBHOOK_EVENT_FOR_KIND = {
+    ConversationEvent.Kind.CONVERSATION_STARTED: "conversation.created",
+    ConversationEvent.Kind.HANDOFF_REQUESTED: "handoff.requested",
+    ConversationEvent.Kind.HANDOFF_ACCEPTED: "handoff.accepted",
+    ConversationEvent.Kind.HANDOFF_RETURNED: "handoff.returned",
+    ConversationEvent.Kind.AUTONOMY_CHANGED: "autonomy.changed",
+    ConversationEvent.Kind.CONVERSATION_CLOSED: "conversation.closed",
+}
+
+
 def event_record(
     *,
     conversation: Conversation,
@@ -53,9 +64,29 @@ def event_record(
     agent=None,
     data: dict | None = None,
 ) -> ConversationEvent:
-    return ConversationEvent.objects.create(
+    event = ConversationEvent.objects.create(
         conversation=conversation, kind=kind, actor_kind=actor_kind, actor_agent=agent, data=data or {}
     )
+    if kind in WEBHOOK_EVENT_FOR_KIND:
+        _webhook_emit(
+            WEBHOOK_EVENT_FOR_KIND[kind], conversation, event.pk, {"actor": _actor(event, agent), **event.data}
+        )
+    return event
+
+
+def _actor(event: ConversationEvent, agent) -> dict:
+    return {
+        "kind": event.actor_kind,
+        "agent_id": event.actor_agent_id,
+        "agent_name": selectors.agent_display_name(agent),
+    }
+
+
+def _webhook_emit(event: str, conversation: Conversation, source_id: int, data: dict) -> None:
+    # Integrations build on conversations, so they are imported when used, not at load.
+    from cxhub.integrations.services import webhook_event_emit
+
+    webhook_event_emit(event=event, conversation_id=conversation.pk, source_id=source_id, data=data)
 
 
 def queue_publish_positions(*, after: Conversation) -> None:
@@ -110,6 +141,8 @@ def message_record(
         sources=sources or [],
     )
     conversation.save(update_fields=["last_seq", "updated_at"])
+    if author_kind != Message.AuthorKind.SYSTEM:
+        _webhook_emit("message.created", conversation, message.pk, {"message": selectors.message_for_staff(message)})
     broadcast.message_published(
         conversation_id=conversation.pk,
         message=selectors.message_for_visitor(message),

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "cxhub.conversations",
     "cxhub.assistant",
     "routing",
+    "cxhub.integrations",
     "widget",
     "staff",
     "channels_app",
@@ -140,6 +141,8 @@ CELERY_TASK_ROUTES = {
     "cxhub.assistant.tasks.copilot_*": {"queue": "ai"},
     # Short: a draft nobody reviewed in time goes to a person.
     "routing.tasks.draft_expire": {"queue": "default"},
+    # Slow or failing receivers of outbound webhooks never hold up anything else.
+    "cxhub.integrations.tasks.*": {"queue": "integrations"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task whose worker vanished is handed out again after this many seconds; the sweep that
@@ -184,6 +187,14 @@ APPROVAL_TIMEOUT_SECONDS = int(os.environ.get("APPROVAL_TIMEOUT_SECONDS", "120")
 ASSIGNMENT_WITHOUT_TEAM = os.environ.get("ASSIGNMENT_WITHOUT_TEAM", "auto")
 # Fault injection for resilience tests and benchmarks: seconds the assistant waits before answering.
 ASSISTANT_FAULT_DELAY_SECONDS = float(os.environ.get("ASSISTANT_FAULT_DELAY_SECONDS", "0"))
+
+# Outbound webhooks (docs/webhooks.md): attempts per delivery before it is dead, the backoff after the n-th
+# failure (base × 2^(n-1), capped below CELERY_VISIBILITY_TIMEOUT so a waiting retry is not handed out twice)
+# and how long a receiver has to answer.
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "5"))
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "2"))
+WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "240"))
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
 
 LOGGING = {
     "version": 1,
