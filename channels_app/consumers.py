@@ -5,13 +5,20 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 
 from cxhub.assistant.copilot import handoff_package
+from cxhub.assistant.models import Draft
 from cxhub.assistant.search import visitor_articles_search
 from cxhub.conversations import broadcast, selectors
+from cxhub.conversations.access import conversation_check, conversations_visible, staff_access
 from cxhub.conversations.models import Conversation
 from cxhub.conversations.services import (
     ConversationError,
     OriginRefused,
+    conversation_close,
     customer_contact_leave,
+    customer_identify,
+    customer_prechat_submit,
+    satisfaction_rate,
+    transcript_email_request,
 )
 from cxhub.conversations.sessions import visitor_session_resolve
 from cxhub.conversations.visitor_tokens import InvalidVisitorToken
@@ -140,6 +147,48 @@ class WidgetConsumer(JsonProtocolConsumer):
         )
         await self.send_json({"type": "contact.saved", "email": customer.email})
 
+    async def handle_identify(self, content):
+        customer = await database_sync_to_async(customer_identify)(
+            conversation_id=self.conversation_id, user_id=content.get("user_id"), user_hash=content.get("user_hash")
+        )
+        await self.send_json({"type": "identified", "user_id": customer.external_id})
+
+    async def handle_prechat(self, content):
+        values = {k: content[k] for k in ("name", "email", "topic") if k in content}
+        customer = await database_sync_to_async(customer_prechat_submit)(
+            conversation_id=self.conversation_id, values=values
+        )
+        await self.send_json({"type": "prechat.saved", "name": customer.display_name, "email": customer.email})
+
+    @database_sync_to_async
+    def _own_conversation_id(self, public_id) -> int:
+        conversation = Conversation.objects.select_related("customer").get(pk=self.conversation_id)
+        return selectors.customer_conversation(
+            customer=conversation.customer, public_id=public_id, default=conversation
+        ).pk
+
+    async def handle_csat(self, content):
+        conversation_id = await self._own_conversation_id(content.get("conversation_id"))
+        rating = await database_sync_to_async(satisfaction_rate)(
+            conversation_id=conversation_id, score=content.get("score"), comment=content.get("comment", "")
+        )
+        await self.send_json(
+            {"type": "csat.saved", "score": rating.score, "comment": rating.comment, "handled_by": rating.handled_by}
+        )
+
+    async def handle_transcript_email(self, content):
+        conversation_id = await self._own_conversation_id(content.get("conversation_id"))
+        email = await database_sync_to_async(transcript_email_request)(
+            conversation_id=conversation_id, email=content.get("email")
+        )
+        await self.send_json({"type": "transcript.queued", "email": email})
+
+    async def handle_conversation_end(self, content):
+        # The new state reaches this socket through the conversation's group, like any close.
+        await database_sync_to_async(conversation_close)(
+            conversation_id=self.conversation_id, actor_kind="customer", outcome="ended_by_customer"
+        )
+
     # channel layer → client
     async def conversation_message(self, event):
         if self.sent_seq is None:
@@ -171,9 +220,10 @@ class StaffConsumer(JsonProtocolConsumer):
             await self.close(code=4403)
             return
         self.user = user
+        self.access = await database_sync_to_async(staff_access)(user)
         await self.channel_layer.group_add(STAFF_INBOX_GROUP, self.channel_name)
         await self.accept()
-        inbox = await database_sync_to_async(selectors.inbox_list)()
+        inbox = await database_sync_to_async(lambda: selectors.inbox_list(visible=conversations_visible(self.access)))()
         await self.send_json({"type": "inbox", "conversations": inbox})
 
     async def disconnect(self, code):
@@ -192,9 +242,17 @@ class StaffConsumer(JsonProtocolConsumer):
             raise ConversationError("conversation_invalid", "conversation_id must be a number.")
         return value
 
+    async def _allowed_id(self, content) -> int:
+        """The conversation id from a frame, refused unless this staff member may see the conversation."""
+        conversation_id = self._conversation_id(content)
+        await database_sync_to_async(conversation_check)(self.access, conversation_id)
+        return conversation_id
+
     @database_sync_to_async
     def _card(self, conversation_id: int) -> dict:
-        conversation = Conversation.objects.select_related("customer", "agent").filter(pk=conversation_id).first()
+        conversation = (
+            conversations_visible(self.access).select_related("customer", "agent").filter(pk=conversation_id).first()
+        )
         if conversation is None:
             raise ConversationError("conversation_unknown", "No such conversation.")
         return handoff_package(conversation)
@@ -218,13 +276,13 @@ class StaffConsumer(JsonProtocolConsumer):
 
     async def handle_conversation_take_over(self, content):
         await database_sync_to_async(routing.handoff_accept)(
-            conversation_id=self._conversation_id(content), agent=self.user
+            conversation_id=await self._allowed_id(content), agent=self.user
         )
 
     async def handle_conversation_hand_back(self, content):
         note = content.get("note") if isinstance(content.get("note"), str) else ""
         await database_sync_to_async(routing.handoff_return)(
-            conversation_id=self._conversation_id(content),
+            conversation_id=await self._allowed_id(content),
             agent=self.user,
             note=note,
             follow_up=content.get("follow_up"),
@@ -233,11 +291,11 @@ class StaffConsumer(JsonProtocolConsumer):
     async def handle_conversation_close(self, content):
         outcome = content.get("outcome") if isinstance(content.get("outcome"), str) else ""
         await database_sync_to_async(routing.conversation_close_by_agent)(
-            conversation_id=self._conversation_id(content), agent=self.user, outcome=outcome[:200]
+            conversation_id=await self._allowed_id(content), agent=self.user, outcome=outcome[:200]
         )
 
     async def handle_message_send(self, content):
-        conversation_id = self._conversation_id(content)
+        conversation_id = await self._allowed_id(content)
         message, created = await database_sync_to_async(routing.agent_message_send)(
             conversation_id=conversation_id,
             agent=self.user,
@@ -256,7 +314,7 @@ class StaffConsumer(JsonProtocolConsumer):
         )
 
     async def handle_typing(self, content):
-        conversation_id = self._conversation_id(content)
+        conversation_id = await self._allowed_id(content)
         if not await database_sync_to_async(routing.agent_owns)(conversation_id=conversation_id, agent=self.user):
             return  # only the agent holding the conversation types to the visitor
         await broadcast.typing_send(
@@ -266,15 +324,33 @@ class StaffConsumer(JsonProtocolConsumer):
             active=bool(content.get("active")),
         )
 
+    async def _check_draft(self, content) -> None:
+        """A draft of another team's conversation is refused like an unknown one."""
+
+        def check() -> None:
+            draft_id = content.get("draft_id")
+            if isinstance(draft_id, int) and not isinstance(draft_id, bool):
+                conversation_id = Draft.objects.filter(pk=draft_id).values_list("conversation_id", flat=True).first()
+                if conversation_id is not None and not self.access.sees_all:
+                    try:
+                        conversation_check(self.access, conversation_id)
+                    except ConversationError:
+                        raise ConversationError("draft_unknown", "No such draft.") from None
+
+        await database_sync_to_async(check)()
+
     async def handle_draft_approve(self, content):
+        await self._check_draft(content)
         await database_sync_to_async(approvals.draft_approve)(draft_id=content.get("draft_id"), agent=self.user)
 
     async def handle_draft_edit(self, content):
+        await self._check_draft(content)
         await database_sync_to_async(approvals.draft_edit)(
             draft_id=content.get("draft_id"), agent=self.user, text=content.get("text")
         )
 
     async def handle_draft_reject(self, content):
+        await self._check_draft(content)
         await database_sync_to_async(approvals.draft_reject)(
             draft_id=content.get("draft_id"), agent=self.user, reason=content.get("reason")
         )
@@ -285,7 +361,7 @@ class StaffConsumer(JsonProtocolConsumer):
         )
 
     async def handle_conversation_transfer(self, content):
-        conversation_id = self._conversation_id(content)
+        conversation_id = await self._allowed_id(content)
         note = content.get("note") if isinstance(content.get("note"), str) else ""
 
         def transfer() -> None:
@@ -298,10 +374,17 @@ class StaffConsumer(JsonProtocolConsumer):
 
     # channel layer → agent
     async def conversation_draft(self, event):
+        try:
+            await database_sync_to_async(conversation_check)(self.access, event["conversation_id"])
+        except ConversationError:
+            return  # another team's conversation
         await self.send_json({"type": "draft", "conversation_id": event["conversation_id"], "draft": event["draft"]})
 
     async def inbox_conversation(self, event):
-        await self.send_json({"type": "inbox.conversation", "conversation": event["conversation"]})
+        row = event["conversation"]
+        if not self.access.allows(team_id=row.get("team_id"), agent_id=row.get("agent_id")):
+            return  # another team's conversation
+        await self.send_json({"type": "inbox.conversation", "conversation": row})
 
     async def agent_presence(self, event):
         await self.send_json({"type": "agent.presence", "agent": event["agent"]})

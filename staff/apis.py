@@ -1,4 +1,4 @@
-"""Staff API: the inbox, the handoff package and the copilot, for agents (is_staff) only."""
+"""Staff API for agents (is_staff) only, each seeing their teams' conversations; supervisors see all."""
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
@@ -10,20 +10,24 @@ from cxhub.assistant.copilot import copilot_for_conversation, handoff_package, s
 from cxhub.assistant.models import Suggestion
 from cxhub.assistant.selectors import drafts_pending
 from cxhub.conversations import selectors
-from cxhub.conversations.models import Conversation
+from cxhub.conversations.access import conversations_visible, staff_access
 from routing.assignment import agents_list
+
+
+def visible(request):
+    """Conversations this staff member may see: their teams' (supervisors: all). Others answer 404."""
+    return conversations_visible(staff_access(request.user))
 
 
 class InboxAPI(APIView):
     def get(self, request):
-        return Response(
-            {"conversations": selectors.inbox_list(include_closed=request.query_params.get("closed") == "1")}
-        )
+        closed = request.query_params.get("closed") == "1"
+        return Response({"conversations": selectors.inbox_list(include_closed=closed, visible=visible(request))})
 
 
 class HandoffCardAPI(APIView):
     def get(self, request, conversation_id: int):
-        conversation = get_object_or_404(Conversation.objects.select_related("customer", "agent"), pk=conversation_id)
+        conversation = get_object_or_404(visible(request).select_related("customer", "agent"), pk=conversation_id)
         return Response(handoff_package(conversation))
 
 
@@ -31,7 +35,7 @@ class CopilotAPI(APIView):
     """Suggested replies with their articles, relevant articles, summary and compliance reminders."""
 
     def get(self, request, conversation_id: int):
-        get_object_or_404(Conversation, pk=conversation_id)
+        get_object_or_404(visible(request), pk=conversation_id)
         return Response(copilot_for_conversation(conversation_id=conversation_id))
 
 
@@ -42,7 +46,7 @@ class SuggestionOutcomeAPI(APIView):
         sent_text = serializers.CharField(allow_null=True, required=False, max_length=settings.MESSAGE_MAX_CHARS)
 
     def post(self, request, suggestion_id: int):
-        get_object_or_404(Suggestion, pk=suggestion_id)
+        get_object_or_404(Suggestion, pk=suggestion_id, conversation__in=visible(request))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         suggestion = suggestion_outcome_record(
@@ -52,10 +56,10 @@ class SuggestionOutcomeAPI(APIView):
 
 
 class DraftsAPI(APIView):
-    """AI drafts waiting for a person's approval, oldest first (any staff member may review)."""
+    """AI drafts waiting for a person's approval in this staff member's conversations, oldest first."""
 
     def get(self, request):
-        return Response({"drafts": drafts_pending()})
+        return Response({"drafts": drafts_pending(conversations=visible(request))})
 
 
 class AgentsAPI(APIView):

@@ -11,7 +11,16 @@ from rest_framework.views import APIView
 
 from cxhub.assistant.search import visitor_articles_search
 from cxhub.conversations import selectors
-from cxhub.conversations.services import OriginRefused, customer_contact_leave, visitor_session_start
+from cxhub.conversations.services import (
+    OriginRefused,
+    conversation_close,
+    customer_contact_leave,
+    customer_identify,
+    customer_prechat_submit,
+    satisfaction_rate,
+    transcript_email_request,
+    visitor_session_start,
+)
 from cxhub.conversations.sessions import VisitorSession, visitor_session_resolve
 from cxhub.conversations.visitor_tokens import InvalidVisitorToken, visitor_token_issue, visitor_token_read
 from routing import services as routing
@@ -98,6 +107,7 @@ class SessionStartAPI(WidgetAPI):
                 "locale": conversation.locale,
                 "max_chars": settings.MESSAGE_MAX_CHARS,
                 "websocket_path": "/ws/widget/",
+                **selectors.visitor_profile(conversation),
             },
             status=201,
         )
@@ -185,3 +195,72 @@ class ContactAPI(WidgetAPI):
         email = request.data.get("email") if isinstance(request.data, dict) else None
         customer = customer_contact_leave(conversation_id=session.conversation.pk, email=email)
         return Response({"email": customer.email})
+
+
+def _body(request) -> dict:
+    return request.data if isinstance(request.data, dict) else {}
+
+
+def _target(session: VisitorSession, body: dict):
+    """Ratings and transcripts may name one of the visitor's own conversations, as the one just closed."""
+    return selectors.customer_conversation(
+        customer=session.customer, public_id=body.get("conversation_id"), default=session.conversation
+    )
+
+
+class IdentifyAPI(WidgetAPI):
+    """A signed-in user: the site's server vouches for their id with an HMAC of the site's identity secret."""
+
+    def post(self, request):
+        session = self.visitor_session(request)
+        if isinstance(session, Response):
+            return session
+        body = _body(request)
+        customer = customer_identify(
+            conversation_id=session.conversation.pk, user_id=body.get("user_id"), user_hash=body.get("user_hash")
+        )
+        return Response({"identified": True, "user_id": customer.external_id})
+
+
+class PrechatAPI(WidgetAPI):
+    def post(self, request):
+        session = self.visitor_session(request)
+        if isinstance(session, Response):
+            return session
+        customer = customer_prechat_submit(conversation_id=session.conversation.pk, values=_body(request))
+        return Response({"name": customer.display_name, "email": customer.email})
+
+
+class SatisfactionAPI(WidgetAPI):
+    def post(self, request):
+        session = self.visitor_session(request)
+        if isinstance(session, Response):
+            return session
+        body = _body(request)
+        rating = satisfaction_rate(
+            conversation_id=_target(session, body).pk, score=body.get("score"), comment=body.get("comment", "")
+        )
+        return Response({"score": rating.score, "comment": rating.comment, "handled_by": rating.handled_by})
+
+
+class TranscriptEmailAPI(WidgetAPI):
+    def post(self, request):
+        session = self.visitor_session(request)
+        if isinstance(session, Response):
+            return session
+        body = _body(request)
+        email = transcript_email_request(conversation_id=_target(session, body).pk, email=body.get("email"))
+        return Response({"email": email}, status=202)
+
+
+class ConversationEndAPI(WidgetAPI):
+    """The customer ends the conversation themselves."""
+
+    def post(self, request):
+        session = self.visitor_session(request)
+        if isinstance(session, Response):
+            return session
+        conversation = conversation_close(
+            conversation_id=session.conversation.pk, actor_kind="customer", outcome="ended_by_customer"
+        )
+        return Response({"state": selectors.conversation_state_for_visitor(conversation)})

@@ -9,4 +9,9 @@ urlpatterns = [
     path("autonomy", apis.AutonomyAPI.as_view(), name="widget-autonomy"),
     path("articles", apis.ArticlesSearchAPI.as_view(), name="widget-articles"),
     path("contact", apis.ContactAPI.as_view(), name="widget-contact"),
+    path("identify", apis.IdentifyAPI.as_view(), name="widget-identify"),
+    path("prechat", apis.PrechatAPI.as_view(), name="widget-prechat"),
+    path("csat", apis.SatisfactionAPI.as_view(), name="widget-csat"),
+    path("transcript", apis.TranscriptEmailAPI.as_view(), name="widget-transcript"),
+    path("end", apis.ConversationEndAPI.as_view(), name="widget-end"),
 ]

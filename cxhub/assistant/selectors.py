@@ -35,11 +35,12 @@ def draft_get(*, draft_id: int) -> Draft:
     ).get(pk=draft_id)
 
 
-def drafts_pending(*, limit: int = 200) -> list[dict]:
-    """Drafts still waiting for a person, oldest first. A draft whose conversation went to a person or closed
-    can no longer be sent, so it is not listed (it expires quietly)."""
+def drafts_pending(*, limit: int = 200, conversations=None) -> list[dict]:
+    """Drafts still waiting for a person, oldest first, in `conversations` when given. A draft whose
+    conversation went to a person or closed can no longer be sent, so it is not listed (it expires quietly)."""
+    drafts = Draft.objects.all() if conversations is None else Draft.objects.filter(conversation__in=conversations)
     drafts = (
-        Draft.objects.filter(
+        drafts.filter(
             status=Draft.Status.PENDING,
             conversation__status=Conversation.Status.OPEN,
             conversation__owner=Conversation.Owner.AI,

@@ -1,11 +1,13 @@
 from django.contrib import admin
 
-from .models import Conversation, ConversationEvent, Customer, Message, Site
+from .models import Conversation, ConversationEvent, Customer, Message, SatisfactionRating, Site
 
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
     list_display = ("name", "key", "default_locale")
+    # The identity secret is shown to copy into the company's server; it is generated, never typed.
+    readonly_fields = ("identity_secret",)
 
 
 @admin.register(Customer)
@@ -53,3 +55,10 @@ class ConversationEventAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(SatisfactionRating)
+class SatisfactionRatingAdmin(admin.ModelAdmin):
+    list_display = ("conversation", "score", "handled_by", "updated_at")
+    list_filter = ("handled_by", "score")
+    readonly_fields = ("conversation", "score", "comment", "handled_by", "created_at", "updated_at")

@@ -10,6 +10,13 @@ def new_site_key() -> str:
     return secrets.token_urlsafe(16)
 
 
+def new_identity_secret() -> str:
+    return secrets.token_hex(32)
+
+
+PRECHAT_FIELDS = ("name", "email", "topic")
+
+
 def new_public_id() -> str:
     # 128 bits of randomness: ids that reach a browser are never guessable.
     return secrets.token_urlsafe(16)
@@ -48,6 +55,18 @@ class Site(models.Model):
         on_delete=models.SET_NULL,
         related_name="sites",
         help_text="Articles the AI answers from; empty means the default knowledge base.",
+    )
+    # Signs signed-in users' ids on the company's server: user_hash = hex HMAC-SHA256(secret, user_id).
+    identity_secret = models.CharField(
+        max_length=64,
+        default=new_identity_secret,
+        help_text="Keep on your server only. The widget's identify(userId, userHash) needs "
+        "userHash = hex HMAC-SHA256(this secret, userId).",
+    )
+    prechat_fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Asked before the first message, any of ["name", "email", "topic"]; empty means no form.',
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -188,6 +207,11 @@ class ConversationEvent(models.Model):
         DRAFT_EDITED = "draft_edited"
         DRAFT_REJECTED = "draft_rejected"
         DRAFT_EXPIRED = "draft_expired"
+        CUSTOMER_IDENTIFIED = "customer_identified"
+        PRECHAT_SUBMITTED = "prechat_submitted"
+        SATISFACTION_RATED = "satisfaction_rated"
+        TRANSCRIPT_REQUESTED = "transcript_requested"
+        TRANSCRIPT_SENT = "transcript_sent"
 
     class ActorKind(models.TextChoices):
         CUSTOMER = "customer"
@@ -215,3 +239,28 @@ class ConversationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.conversation_id}"
+
+
+class SatisfactionRating(models.Model):
+    """The customer's rating of one conversation; rating again updates it."""
+
+    class HandledBy(models.TextChoices):
+        AI = "ai", "AI only"
+        HUMAN = "human", "A person only"
+        BOTH = "both", "AI and a person"
+
+    conversation = models.OneToOneField(Conversation, on_delete=models.CASCADE, related_name="satisfaction")
+    score = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    # Who answered, from the messages' authors: CSAT is reported for AI, people and both.
+    handled_by = models.CharField(max_length=10, choices=HandledBy.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="satisfaction_score_1_to_5")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.score}/5 for {self.conversation_id} ({self.handled_by})"

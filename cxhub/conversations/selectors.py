@@ -104,10 +104,12 @@ def inbox_row(conversation: Conversation) -> dict:
     }
 
 
-def inbox_list(*, include_closed: bool = False, limit: int = 200) -> list[dict]:
+def inbox_list(*, include_closed: bool = False, limit: int = 200, visible=None) -> list[dict]:
     """Every conversation waiting for a person (highest priority, then oldest first), then the most recently
-    active others."""
-    conversations: QuerySet[Conversation] = Conversation.objects.select_related("customer", "agent")
+    active others; only those in `visible` (a queryset from access.conversations_visible) when given."""
+    conversations: QuerySet[Conversation] = (visible if visible is not None else Conversation.objects).select_related(
+        "customer", "agent"
+    )
     if not include_closed:
         conversations = conversations.filter(status=Conversation.Status.OPEN)
     waiting = conversations.filter(owner=Conversation.Owner.QUEUE, status=Conversation.Status.OPEN)
@@ -246,3 +248,53 @@ def escalation_context(conversation: Conversation, *, before_seq: int, window: i
         outcomes = outcomes.filter(id__gt=returned.pk)
     kinds = list(outcomes.order_by("-id").values_list("kind", flat=True)[:window])
     return texts[::-1], [kind == ConversationEvent.Kind.AI_ABSTAINED for kind in reversed(kinds)]
+
+
+def conversation_handled_by(conversation: Conversation) -> str:
+    """ai, human or both, from who wrote the messages the customer read (AI-drafted and approved counts as AI)."""
+    kinds = set(conversation.messages.values_list("author_kind", flat=True).distinct())
+    ai, human = Message.AuthorKind.AI in kinds, Message.AuthorKind.HUMAN in kinds
+    if ai and human:
+        return "both"
+    return "human" if human else "ai"
+
+
+def transcript_text(conversation: Conversation) -> str:
+    """The conversation as plain text for email, each line saying who really wrote it."""
+    from django.utils import timezone
+
+    from . import texts
+
+    lines = [texts.text("transcript_intro", conversation.locale, site=conversation.site.name), ""]
+    for message in conversation.messages.select_related("author_agent").order_by("seq"):
+        name = agent_display_name(message.author_agent)
+        author = texts.transcript_author(message.provenance, conversation.locale, name)
+        at = timezone.localtime(message.created_at).strftime("%H:%M")
+        lines.append(f"[{at}] {author}: {message.text}")
+    return "\n".join(lines) + "\n"
+
+
+def visitor_profile(conversation: Conversation) -> dict:
+    """What the widget needs besides the state: the site's pre-chat form and what the customer already gave."""
+    from .models import PRECHAT_FIELDS
+
+    asked = conversation.site.prechat_fields if isinstance(conversation.site.prechat_fields, list) else []
+    return {
+        "prechat_fields": [field for field in PRECHAT_FIELDS if field in asked],
+        "prechat_done": conversation.events.filter(kind=ConversationEvent.Kind.PRECHAT_SUBMITTED).exists(),
+        "email_known": bool(conversation.customer.email),
+        "identified": conversation.customer.is_identified,
+    }
+
+
+def customer_conversation(*, customer: Customer, public_id: object, default: Conversation) -> Conversation:
+    """One of this customer's own conversations by public id (e.g. the one just closed, to rate it)."""
+    if public_id in (None, ""):
+        return default
+    conversation = customer.conversations.filter(public_id=public_id).first() if isinstance(public_id, str) else None
+    if conversation is None:
+        # Also for another visitor's id: the token decides whose conversations can be reached.
+        from .services import ConversationError
+
+        raise ConversationError("conversation_unknown", "No such conversation.")
+    return conversation

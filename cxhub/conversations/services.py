@@ -1,13 +1,17 @@
 """Writes to conversations. Every change of owner, level or transcript locks the conversation row."""
 
+import hmac
+from hashlib import sha256
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import EmailValidator
 from django.db import transaction
 from django.utils import timezone
 
 from . import broadcast, selectors, texts
-from .models import AutonomyLevel, Conversation, ConversationEvent, Customer, Message, Site
+from .models import AutonomyLevel, Conversation, ConversationEvent, Customer, Message, SatisfactionRating, Site
 
 
 class ConversationError(Exception):
@@ -330,3 +334,166 @@ def customer_contact_leave(*, conversation_id: int, email: object) -> Customer:
     )
     system_message_record(conversation=conversation, key="reply_by_email", email=email)
     return customer
+
+
+def _open_conversation_lock(conversation_id: int) -> Conversation:
+    conversation = conversation_lock(conversation_id)
+    if conversation.status == Conversation.Status.CLOSED:
+        raise ConversationError("conversation_closed", "This conversation is closed. Start a new one.")
+    return conversation
+
+
+def identity_hash(*, secret: str, user_id: str) -> str:
+    """What the company's server computes for a signed-in user: hex HMAC-SHA256(site secret, user id)."""
+    return hmac.new(secret.encode(), user_id.encode(), sha256).hexdigest()
+
+
+@transaction.atomic
+def customer_identify(*, conversation_id: int, user_id: object, user_hash: object) -> Customer:
+    """A signed-in user, vouched for by the site's server: the customer gets their external id.
+
+    The hash is compared in constant time; a wrong one changes nothing. The current customer is marked,
+    and customers are not merged: an earlier customer with the same external id keeps their conversations."""
+    if not isinstance(user_id, str) or not (1 <= len(user_id) <= 200) or not isinstance(user_hash, str):
+        raise ConversationError("identity_invalid", "The identity could not be verified.")
+    conversation = conversation_lock(conversation_id)
+    expected = identity_hash(secret=conversation.site.identity_secret, user_id=user_id)
+    if not hmac.compare_digest(expected, user_hash.strip().lower()):
+        raise ConversationError("identity_invalid", "The identity could not be verified.")
+    customer = conversation.customer
+    if customer.is_identified and customer.external_id == user_id:
+        return customer
+    customer.external_id = user_id
+    customer.is_identified = True
+    customer.save(update_fields=["external_id", "is_identified"])
+    event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.CUSTOMER_IDENTIFIED,
+        actor_kind=ConversationEvent.ActorKind.CUSTOMER,
+        data={"external_id": user_id},
+    )
+    return customer
+
+
+PRECHAT_MAX_CHARS = {"name": 200, "topic": 200}
+
+
+def prechat_clean(*, fields: list[str], values: object) -> dict[str, str]:
+    """Every field the site asks for is required; others are ignored."""
+    if not isinstance(values, dict):
+        raise ConversationError("prechat_invalid", "Please fill in the form.")
+    cleaned = {}
+    for field in fields:
+        value = values.get(field)
+        if field == "email":
+            cleaned["email"] = email_clean(value)
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise ConversationError(f"{field}_invalid", f"Please enter your {field}.")
+        if len(value.strip()) > PRECHAT_MAX_CHARS[field]:
+            raise ConversationError(
+                f"{field}_too_long", f"The {field} is limited to {PRECHAT_MAX_CHARS[field]} characters."
+            )
+        cleaned[field] = value.strip()
+    return cleaned
+
+
+def prechat_fields_for(site: Site) -> list[str]:
+    from .models import PRECHAT_FIELDS
+
+    asked = site.prechat_fields if isinstance(site.prechat_fields, list) else []
+    return [field for field in PRECHAT_FIELDS if field in asked]
+
+
+@transaction.atomic
+def customer_prechat_submit(*, conversation_id: int, values: object) -> Customer:
+    """The site's pre-chat form: name and email go on the customer, the topic into the record."""
+    conversation = _open_conversation_lock(conversation_id)
+    fields = prechat_fields_for(conversation.site)
+    if not fields:
+        raise ConversationError("prechat_disabled", "This site has no pre-chat form.")
+    cleaned = prechat_clean(fields=fields, values=values)
+    customer = conversation.customer
+    if "name" in cleaned:
+        customer.display_name = cleaned["name"]
+    if "email" in cleaned:
+        customer.email = cleaned["email"]
+    customer.save(update_fields=["display_name", "email"])
+    event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.PRECHAT_SUBMITTED,
+        actor_kind=ConversationEvent.ActorKind.CUSTOMER,
+        data={"fields": sorted(cleaned), "topic": cleaned.get("topic", "")},
+    )
+    return customer
+
+
+COMMENT_MAX_CHARS = 1000
+
+
+@transaction.atomic
+def satisfaction_rate(*, conversation_id: int, score: object, comment: object = "") -> SatisfactionRating:
+    """One rating per conversation: rating again replaces the score and comment."""
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise ConversationError("score_invalid", "Please choose a score from 1 to 5.")
+    comment = comment if comment is not None else ""
+    if not isinstance(comment, str):
+        raise ConversationError("comment_invalid", "The comment must be text.")
+    comment = comment.strip()
+    if len(comment) > COMMENT_MAX_CHARS:
+        raise ConversationError("comment_too_long", f"Comments are limited to {COMMENT_MAX_CHARS} characters.")
+    conversation = conversation_lock(conversation_id)
+    handled_by = selectors.conversation_handled_by(conversation)
+    rating, created = SatisfactionRating.objects.update_or_create(
+        conversation=conversation, defaults={"score": score, "comment": comment, "handled_by": handled_by}
+    )
+    event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.SATISFACTION_RATED,
+        actor_kind=ConversationEvent.ActorKind.CUSTOMER,
+        data={"score": score, "handled_by": handled_by, "updated": not created},
+    )
+    return rating
+
+
+@transaction.atomic
+def transcript_email_request(*, conversation_id: int, email: object = None) -> str:
+    """Queue the transcript for the given address, or the one on file; sent after commit by a task."""
+    conversation = conversation_lock(conversation_id)
+    if email in (None, "") and conversation.customer.email:
+        email = conversation.customer.email
+    email = email_clean(email)
+    event = event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.TRANSCRIPT_REQUESTED,
+        actor_kind=ConversationEvent.ActorKind.CUSTOMER,
+        data={"email": email},
+    )
+    from .tasks import transcript_email_send as task
+
+    task.delay_on_commit(event.pk)
+    return email
+
+
+def transcript_email_send(*, request_event_id: int) -> bool:
+    """Send one requested transcript. A redelivered task sends nothing more once it is recorded as sent."""
+    request = ConversationEvent.objects.select_related("conversation__site").filter(pk=request_event_id).first()
+    if request is None or request.kind != ConversationEvent.Kind.TRANSCRIPT_REQUESTED:
+        return False
+    conversation = request.conversation
+    sent = conversation.events.filter(kind=ConversationEvent.Kind.TRANSCRIPT_SENT, data__request_id=request.pk)
+    if sent.exists():
+        return False
+    send_mail(
+        subject=texts.text("transcript_subject", conversation.locale),
+        message=selectors.transcript_text(conversation),
+        from_email=None,
+        recipient_list=[request.data["email"]],
+    )
+    event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.TRANSCRIPT_SENT,
+        actor_kind=ConversationEvent.ActorKind.SYSTEM,
+        data={"request_id": request.pk, "email": request.data["email"]},
+    )
+    return True

@@ -76,6 +76,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Thank you. A person will reply to {email}.",
         "fr": "Merci. Une personne vous répondra à l’adresse {email}.",
     },
+    "transcript_subject": {"en": "Your conversation transcript", "fr": "Transcription de votre conversation"},
+    "transcript_intro": {
+        "en": "Here is the transcript of your conversation with {site}.",
+        "fr": "Voici la transcription de votre conversation avec {site}.",
+    },
+}
+
+# Who wrote each line of an emailed transcript, by the message's provenance.
+TRANSCRIPT_AUTHORS: dict[str, dict[str, str]] = {
+    "customer": {"en": "You", "fr": "Vous"},
+    "ai": {"en": "AI assistant", "fr": "Assistant IA"},
+    "ai_approved": {"en": "AI-drafted, approved by a person", "fr": "Rédigé par l’IA, approuvé par une personne"},
+    "human": {"en": "{name}", "fr": "{name}"},
+    "human_ai_assisted": {"en": "{name}, with AI assistance", "fr": "{name}, avec l’aide de l’IA"},
+    "system": {"en": "Notice", "fr": "Information"},
 }
 
 LEVEL_NAMES: dict[str, dict[str, str]] = {
@@ -97,3 +112,8 @@ def text(key: str, locale: str | None, **values: object) -> str:
 
 def level_name(level: str, locale: str | None) -> str:
     return LEVEL_NAMES[level][pick_locale(locale)]
+
+
+def transcript_author(provenance: str, locale: str | None, name: str = "") -> str:
+    labels = TRANSCRIPT_AUTHORS.get(provenance, TRANSCRIPT_AUTHORS["system"])
+    return labels[pick_locale(locale)].format(name=name)

@@ -141,6 +141,7 @@ CELERY_TASK_ROUTES = {
     "cxhub.assistant.tasks.copilot_*": {"queue": "ai"},
     # Short: a draft nobody reviewed in time goes to a person.
     "routing.tasks.draft_expire": {"queue": "default"},
+    "cxhub.conversations.tasks.transcript_email_send": {"queue": "default"},
     # Slow or failing receivers of outbound webhooks never hold up anything else.
     "cxhub.integrations.tasks.*": {"queue": "integrations"},
 }

@@ -291,3 +291,56 @@ async def test_leaving_an_email_is_saved_recorded_and_confirmed_in_french():
     assert customer.email == "lea@example.fr"
     assert await sync_to_async(conversation.events.filter(kind=ConversationEvent.Kind.CONTACT_LEFT).count)() == 1
     await visitor.close()
+
+
+# ---------------------------------------------------------------- identity, pre-chat, satisfaction, transcript
+
+
+async def test_identify_prechat_csat_transcript_and_end_over_the_socket():
+    from django.core import mail
+
+    from cxhub.conversations.models import Customer, SatisfactionRating
+    from cxhub.conversations.services import identity_hash
+
+    site, conversation, token = await shop_with_visitor()
+    site.prechat_fields = ["name", "email"]
+    await sync_to_async(site.save)()
+    visitor = await visitor_connect(token)
+
+    await visitor.send(type="identify", user_id="u-7", user_hash="0" * 64)
+    refused = await visitor.receive_until(lambda f: f["type"] == "error")
+    await visitor.send(
+        type="identify", user_id="u-7", user_hash=identity_hash(secret=site.identity_secret, user_id="u-7")
+    )
+    identified = await visitor.receive_until(lambda f: f["type"] == "identified")
+    await visitor.send(type="prechat", name="Ada", email="nope")
+    bad_email = await visitor.receive_until(lambda f: f["type"] == "error")
+    await visitor.send(type="prechat", name="Ada", email="ada@example.com")
+    saved = await visitor.receive_until(lambda f: f["type"] == "prechat.saved")
+    await visitor.send(type="conversation.end")
+    closed = await visitor.receive_until(lambda f: f["type"] == "state" and f["state"]["status"] == "closed")
+    await visitor.send(type="csat", score=9)
+    bad_score = await visitor.receive_until(lambda f: f["type"] == "error")
+    await visitor.send(type="csat", score=4, comment="Quick")
+    rated = await visitor.receive_until(lambda f: f["type"] == "csat.saved")
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        await visitor.send(type="transcript.email")
+        queued = await visitor.receive_until(lambda f: f["type"] == "transcript.queued")
+        outbox = list(mail.outbox)
+    await visitor.send(type="csat", score=3, conversation_id="someone-elses")
+    unknown = await visitor.receive_until(lambda f: f["type"] == "error")
+
+    assert refused["code"] == "identity_invalid" and identified["user_id"] == "u-7"
+    assert bad_email["code"] == "email_invalid"
+    assert saved == {"type": "prechat.saved", "name": "Ada", "email": "ada@example.com"}
+    assert closed["state"]["conversation_id"] == conversation.public_id
+    assert bad_score["code"] == "score_invalid"
+    assert rated == {"type": "csat.saved", "score": 4, "comment": "Quick", "handled_by": "ai"}
+    assert queued == {"type": "transcript.queued", "email": "ada@example.com"}
+    assert [m.to for m in outbox] == [["ada@example.com"]]
+    assert unknown["code"] == "conversation_unknown"
+    customer = await sync_to_async(Customer.objects.get)(pk=conversation.customer_id)
+    assert customer.is_identified and customer.external_id == "u-7" and customer.display_name == "Ada"
+    rating = await sync_to_async(SatisfactionRating.objects.get)(conversation_id=conversation.pk)
+    assert rating.score == 4
+    await visitor.close()

@@ -4,7 +4,10 @@
  */
 (function () {
   'use strict';
-  if (window.CxHub && window.CxHub._loaded) return;
+  // Calls made before the script loaded wait in window.Cxhub.q (see docs/widget.md).
+  var early = window.Cxhub || window.CxHub;
+  if (early && early._loaded) return;
+  var earlyCalls = early && Array.isArray(early.q) ? early.q : [];
 
   var script = document.currentScript || document.querySelector('script[data-site-key]');
   if (!script) return;
@@ -81,7 +84,24 @@
       searching: 'Searching…',
       searchFound: 'Articles for “{q}”:',
       searchNone: 'No article matches “{q}”. Try other words, or ask for help below.',
-      moreHelp: 'Still need help?'
+      moreHelp: 'Still need help?',
+      prechatIntro: 'Before we start, please tell us:',
+      fName: 'Your name',
+      fEmail: 'Your email address',
+      fTopic: 'What is it about?',
+      prechatSend: 'Start chatting',
+      name_invalid: 'Please enter your name.',
+      topic_invalid: 'Please say what it is about.',
+      tooLong: 'This is too long.',
+      endConv: 'End conversation',
+      csatQ: 'How was this conversation?',
+      csatScore: '{n} out of 5',
+      csatComment: 'Comment (optional)',
+      csatTranscript: 'Email me the transcript',
+      csatSend: 'Send my rating',
+      score_invalid: 'Please choose a score from 1 to 5.',
+      csatThanks: 'Thank you for your feedback!',
+      transcriptSent: 'The transcript is on its way to {email}.'
     },
     fr: {
       title: 'Service client',
@@ -148,7 +168,24 @@
       searching: 'Recherche…',
       searchFound: 'Articles pour « {q} » :',
       searchNone: 'Aucun article ne correspond à « {q} ». Essayez d’autres mots, ou demandez de l’aide ci-dessous.',
-      moreHelp: 'Besoin d’aide ?'
+      moreHelp: 'Besoin d’aide ?',
+      prechatIntro: 'Avant de commencer, dites-nous :',
+      fName: 'Votre nom',
+      fEmail: 'Votre adresse e-mail',
+      fTopic: 'De quoi s’agit-il ?',
+      prechatSend: 'Commencer la discussion',
+      name_invalid: 'Veuillez saisir votre nom.',
+      topic_invalid: 'Veuillez indiquer le sujet.',
+      tooLong: 'C’est trop long.',
+      endConv: 'Terminer la conversation',
+      csatQ: 'Comment s’est passée cette conversation ?',
+      csatScore: '{n} sur 5',
+      csatComment: 'Commentaire (facultatif)',
+      csatTranscript: 'M’envoyer la transcription par e-mail',
+      csatSend: 'Envoyer ma note',
+      score_invalid: 'Veuillez choisir une note de 1 à 5.',
+      csatThanks: 'Merci pour votre avis !',
+      transcriptSent: 'La transcription est envoyée à {email}.'
     }
   };
   function pickLocale(l) { return /^fr/i.test(l || '') ? 'fr' : 'en'; }
@@ -205,6 +242,9 @@
   var bySeq = {}, byClient = {}, items = [];
   var unread = 0;
   var listeners = {};
+  var profile = { prechat_fields: [], prechat_done: true, email_known: false };
+  var rated = load('csat', null);      // {conv, email?} once the visitor rated that conversation
+  var identity = null, readyFired = false, formBusy = '';
 
   function emit(name, data) {
     (listeners[name] || []).forEach(function (fn) { try { fn(data); } catch (e) { setTimeout(function () { throw e; }); } });
@@ -310,6 +350,13 @@
     '.send:disabled{background:#6b7a8f;cursor:not-allowed}',
     '.counter{font-size:11.5px;color:#4b5563;text-align:right}',
     '.counter.near{color:#b91c1c}',
+    '.form{border-top:1px solid #d5dae1;padding:10px 12px;display:flex;flex-direction:column;gap:6px;font-size:13.5px}',
+    '.form p{margin:0}',
+    '.form input,.form textarea{border:1px solid #8b97a8;border-radius:8px;padding:7px 10px;background:#fff;color:#1a1d23;min-height:0}',
+    '.scores{display:flex;gap:6px}',
+    '.scores button{flex:1;border:1px solid #8b97a8;border-radius:8px;background:#fff;padding:6px 0;font-weight:700}',
+    '.scores button[aria-pressed=true]{background:#1f3a5f;color:#fff;border-color:#1f3a5f}',
+    '.bubble a{color:inherit;text-decoration:underline}',
     '@media (max-width:480px){.panel{inset:0;right:0;bottom:0;width:100%;max-width:100%;height:100%;max-height:100%;border-radius:0;border:0}.launcher{right:14px;bottom:14px}}',
     '@media (prefers-reduced-motion:reduce){*,*::before,*::after{animation:none!important;transition:none!important}}',
     '@media (forced-colors:active){.bubble,.panel,.launcher{border:1px solid CanvasText}}'
@@ -321,11 +368,21 @@
   // ---------------------------------------------------------------- build UI
   var host = document.createElement('cxhub-widget');
   host.id = 'cxhub-widget-host';
-  host.setAttribute('style', 'all:initial!important;display:block!important;position:static!important');
+  // Styles go through the CSSOM (a property set, a constructable stylesheet), never a style attribute or a
+  // <style> element: a host page's CSP without 'unsafe-inline' in style-src blocks those two.
+  host.style.setProperty('all', 'initial', 'important');
+  host.style.setProperty('display', 'block', 'important');
+  host.style.setProperty('position', 'static', 'important');
   var root = host.attachShadow({ mode: 'open' });
-  var style = document.createElement('style');
-  style.textContent = CSS;
-  root.appendChild(style);
+  try {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  } catch (e) { // no constructable stylesheets (old browsers)
+    var style = document.createElement('style');
+    style.textContent = CSS;
+    root.appendChild(style);
+  }
 
   var ui = {};
   ui.launcherIcon = el('span', { cls: 'lic' });
@@ -354,8 +411,9 @@
   ]);
   ui.statusText = el('span');
   ui.newConv = el('button', { type: 'button', cls: 'new-conv', hidden: true });
+  ui.endConv = el('button', tid('end-conversation', { type: 'button', cls: 'new-conv', hidden: true }));
   ui.wait = el('span', tid('wait'));
-  ui.status = el('div', tid('status', { cls: 'status', role: 'status' }), [ui.statusText, ui.wait, ui.newConv]);
+  ui.status = el('div', tid('status', { cls: 'status', role: 'status' }), [ui.statusText, ui.wait, ui.newConv, ui.endConv]);
   ui.reviewed = el('div', tid('replies-reviewed', { cls: 'reviewed', hidden: true }));
   // Self-service: the composer searches, and articles show here instead of the transcript.
   ui.kbSum = el('p', tid('kb-summary', { cls: 'kb-sum', role: 'status' }));
@@ -373,6 +431,35 @@
   ui.contact = el('form', tid('contact-form', { cls: 'contact', novalidate: true, hidden: true }),
     [ui.contactText, ui.emailLabel, el('div', { cls: 'compose-row' }, [ui.email, ui.emailSend]), ui.emailErr]);
   ui.contactDone = el('p', tid('contact-saved', { cls: 'contact', role: 'status', hidden: true }));
+  // The site's pre-chat form, before the first message.
+  ui.pre = {};
+  ui.prechatIntro = el('p');
+  ui.prechatErr = el('p', tid('prechat-error', { cls: 'err', role: 'alert', hidden: true }));
+  ui.prechatSend = el('button', tid('prechat-send', { type: 'submit', cls: 'btn' }));
+  ui.prechat = el('form', tid('prechat', { cls: 'form', novalidate: true, hidden: true }), [ui.prechatIntro]);
+  [['name', 'text', 'name', 200], ['email', 'email', 'email', 254], ['topic', 'text', 'off', 200]].forEach(function (f) {
+    var input = el('input', tid('prechat-' + f[0], { id: 'cx-pre-' + f[0], type: f[1], autocomplete: f[2], maxlength: String(f[3]) }));
+    var label = el('label', { for: 'cx-pre-' + f[0] });
+    ui.pre[f[0]] = { input: input, label: label, row: el('div', { cls: 'form' }, [label, input]) };
+    ui.pre[f[0]].row.style.cssText = 'border:0;padding:0;gap:2px';
+    ui.prechat.appendChild(ui.pre[f[0]].row);
+  });
+  ui.prechat.appendChild(ui.prechatErr);
+  ui.prechat.appendChild(ui.prechatSend);
+  // Satisfaction, once the conversation is closed.
+  ui.csatQ = el('p', { id: 'cx-csat-q' });
+  ui.scores = el('div', { cls: 'scores', role: 'group', 'aria-labelledby': 'cx-csat-q' });
+  for (var sc = 1; sc <= 5; sc++) ui.scores.appendChild(el('button', tid('csat-score', { type: 'button', 'data-score': String(sc), 'aria-pressed': 'false', text: String(sc) })));
+  ui.csatCommentLabel = el('label', { for: 'cx-csat-comment' });
+  ui.csatComment = el('textarea', tid('csat-comment', { id: 'cx-csat-comment', rows: '2', maxlength: '1000' }));
+  ui.csatTranscript = el('input', tid('csat-transcript', { type: 'checkbox', id: 'cx-csat-tr' }));
+  ui.csatTranscriptLabel = el('label', { for: 'cx-csat-tr' });
+  ui.csatEmail = el('input', tid('csat-email', { type: 'email', autocomplete: 'email', maxlength: '254', hidden: true }));
+  ui.csatErr = el('p', tid('csat-error', { cls: 'err', role: 'alert', hidden: true }));
+  ui.csatSend = el('button', tid('csat-send', { type: 'submit', cls: 'btn' }));
+  ui.csat = el('form', tid('csat', { cls: 'form', novalidate: true, hidden: true }), [ui.csatQ, ui.scores, ui.csatCommentLabel, ui.csatComment,
+    el('div', {}, [ui.csatTranscript, document.createTextNode(' '), ui.csatTranscriptLabel]), ui.csatEmail, ui.csatErr, ui.csatSend]);
+  ui.csatDone = el('p', tid('csat-thanks', { cls: 'form', role: 'status', hidden: true }));
   ui.alert = el('div', tid('alert', { cls: 'alert', role: 'alert', hidden: true }));
   ui.list = el('ol', tid('messages', { cls: 'list', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0' }));
   ui.typing = el('div', tid('typing', { cls: 'typing', 'aria-live': 'polite' }));
@@ -386,7 +473,7 @@
     ui.counter
   ]);
   ui.panel = el('div', tid('panel', { cls: 'panel', id: 'cx-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'cx-title', hidden: true }),
-    [head, ui.status, ui.reviewed, ui.alert, ui.list, ui.kb, ui.typing, ui.contact, ui.contactDone, ui.form]);
+    [head, ui.status, ui.reviewed, ui.alert, ui.list, ui.kb, ui.typing, ui.contact, ui.contactDone, ui.prechat, ui.csat, ui.csatDone, ui.form]);
   ui.root = el('div', { cls: 'root' }, [ui.panel, ui.launcher]);
   root.appendChild(ui.root);
 
@@ -420,7 +507,7 @@
     var meta = el('div', { cls: 'meta' }, [el('span', tid('author', { cls: 'author', text: a.label }))]);
     if (a.tag) meta.appendChild(el('span', { cls: 'tag tag-' + a.tag, text: t(a.tag === 'ai' ? 'aiBadge' : 'personBadge') }));
     if (kind !== 'system' || m.created_at) meta.appendChild(el('time', { datetime: m.created_at || null, text: hhmm(m.created_at) }));
-    var bubble = el('div', { cls: 'bubble' }, [el('p', tid('text', { cls: 'text', text: m.text }))]);
+    var bubble = el('div', { cls: 'bubble' }, [linkify(el('p', tid('text', { cls: 'text' })), String(m.text || ''))]);
     (Array.isArray(m.sources) ? m.sources : []).forEach(function (s) {
       if (s && s.title) bubble.appendChild(el('p', tid('source', { cls: 'src', text: t('source', { title: s.title }) })));
     });
@@ -429,6 +516,22 @@
     if (item.failed) kids.push(el('p', { cls: 'note', text: t('failed', { reason: item.failed }) }));
     node.textContent = '';
     kids.forEach(function (k) { node.appendChild(k); });
+  }
+
+  // Web addresses become links built with the DOM: only http(s), opened apart from the page; all else stays text.
+  function linkify(p, text) {
+    var re = /https?:\/\/[^\s<>"']+/gi, last = 0, m;
+    while ((m = re.exec(text))) {
+      var url = m[0].replace(/[.,;:!?)\]]+$/, ''), href = '';
+      try { var u = new URL(url); if (u.protocol === 'http:' || u.protocol === 'https:') href = u.href; } catch (e) { /* text */ }
+      if (!href) continue;
+      p.appendChild(document.createTextNode(text.slice(last, m.index)));
+      p.appendChild(el('a', tid('link', { href: href, target: '_blank', rel: 'noopener noreferrer', text: url })));
+      last = m.index + url.length;
+      re.lastIndex = last;
+    }
+    p.appendChild(document.createTextNode(text.slice(last)));
+    return p;
   }
 
   // Keep the list ordered by seq; messages still sending stay at the end.
@@ -605,6 +708,32 @@
     ui.contactText.textContent = t('nobody');
     ui.emailLabel.textContent = t('emailLabel');
     ui.emailSend.textContent = t('emailSend');
+
+    // Pre-chat form before the first message, if the site asks for one; the composer waits behind it.
+    var asked = profile.prechat_fields || [];
+    var spoke = items.some(function (i) { return i.m.author_kind === 'customer'; });
+    ui.prechat.hidden = !(s && !closed && asked.length && !profile.prechat_done && !spoke && !search);
+    ui.form.hidden = !ui.prechat.hidden;
+    ui.prechatIntro.textContent = t('prechatIntro');
+    ui.prechatSend.textContent = t('prechatSend');
+    ['name', 'email', 'topic'].forEach(function (f) {
+      ui.pre[f].row.hidden = asked.indexOf(f) < 0;
+      ui.pre[f].label.textContent = t('f' + f.charAt(0).toUpperCase() + f.slice(1));
+    });
+    // Satisfaction once closed, until this conversation is rated.
+    var done = rated && rated.conv === convId;
+    ui.csat.hidden = !closed || !!done;
+    ui.csatDone.hidden = !closed || !done;
+    ui.csatDone.textContent = done ? t('csatThanks') + (rated.email ? ' ' + t('transcriptSent', { email: rated.email }) : '') : '';
+    ui.csatQ.textContent = t('csatQ');
+    Array.prototype.forEach.call(ui.scores.children, function (b) { b.setAttribute('aria-label', t('csatScore', { n: b.getAttribute('data-score') })); });
+    ui.csatCommentLabel.textContent = t('csatComment');
+    ui.csatTranscriptLabel.textContent = t('csatTranscript');
+    ui.csatEmail.hidden = !ui.csatTranscript.checked || profile.email_known;
+    ui.csatEmail.setAttribute('aria-label', t('fEmail'));
+    ui.csatSend.textContent = t('csatSend');
+    ui.endConv.hidden = !s || closed || !lastSeq;
+    ui.endConv.textContent = t('endConv');
   }
 
   function allowed(level) {
@@ -634,6 +763,7 @@
     ui.counter.appendChild(el('span', { 'aria-hidden': 'true', text: n + ' / ' + maxChars }));
     ui.counter.appendChild(el('span', { cls: 'sr', text: t('counter', { n: n, max: maxChars }) }));
     ui.counter.className = 'counter' + (n > maxChars * 0.9 ? ' near' : '');
+    ui.counter.style.visibility = n >= maxChars - 200 ? '' : 'hidden'; // shown only near the limit
   }
 
   function showError(key, message) {
@@ -654,9 +784,11 @@
         if (wsReady()) wsSend({ type: 'resume', after_seq: 0 });
       }
     }
+    var before = state;
     state = s;
     renderState();
     emit('state', s);
+    if ((s.owner === 'queue' || s.owner === 'agent') && (!before || before.owner !== s.owner)) emit('handoff', { owner: s.owner, agent_name: s.agent_name || '' });
   }
 
   // ---------------------------------------------------------------- network
@@ -692,6 +824,8 @@
       .then(function (data) {
         sessionBusy = false;
         token = data.token; saveToken(token);
+        profile = { prechat_fields: data.prechat_fields || [], prechat_done: !!data.prechat_done, email_known: !!data.email_known };
+        if (!readyFired) { readyFired = true; emit('ready', { conversation_id: data.state && data.state.conversation_id }); }
         if (data.max_chars) { maxChars = data.max_chars; ui.composer.setAttribute('maxlength', String(maxChars)); renderCounter(); }
         applyState(data.state);
         attempt = 0;
@@ -768,7 +902,13 @@
       case 'typing': showTyping(f); break;
       case 'kb.results': onResults(f.query, f.articles); break;
       case 'contact.saved': onContactSaved(f.email); break;
+      case 'identified': identity = null; emit('identified', { user_id: f.user_id }); break;
+      case 'prechat.saved': onPrechatSaved(f); break;
+      case 'csat.saved': onRated(); break;
+      case 'transcript.queued': onTranscript(f.email); break;
       case 'error':
+        if (f.code === 'identity_invalid') { identity = null; emit('error', { code: f.code }); break; }
+        if (formBusy && formError(f.code, f.message)) break;
         ui.emailSend.disabled = false;
         if (f.client_id) failPending(f.client_id, f.message);
         else if (f.code === 'email_invalid') emailError('emailInvalid');
@@ -785,11 +925,13 @@
       pending.forEach(function (p) { wsSend({ type: 'message.send', client_id: p.client_id, text: p.text }); });
       if (queuedActions.autonomy) wsSend({ type: 'autonomy.set', level: queuedActions.autonomy.level });
       if (queuedActions.handoff) wsSend({ type: 'handoff.request' });
+      if (identity) wsSend({ type: 'identify', user_id: identity.user_id, user_hash: identity.user_hash });
       queuedActions = {};
     } else if (polling) {
       pending.forEach(postMessage);
       if (queuedActions.autonomy) restAction('autonomy', { level: queuedActions.autonomy.level });
       if (queuedActions.handoff) restAction('handoff', {});
+      if (identity) api('POST', '/api/widget/identify', identity, true).then(function (d) { identity = null; emit('identified', d); }, function (err) { if (err.code === 'identity_invalid') { identity = null; emit('error', { code: err.code }); } });
       queuedActions = {};
     }
   }
@@ -955,6 +1097,78 @@
     renderState();
   }
 
+  // ---------------------------------------------------------------- pre-chat form and satisfaction
+  function formError(code, message) {
+    // A transcript refused after the rating was saved is told where the form was.
+    var target = formBusy === 'csat' ? (ui.csat.hidden ? ui.csatDone : ui.csatErr) : ui.prechatErr;
+    if (!/_invalid$|_too_long$|^prechat_|^conversation_/.test(code)) return false;
+    formBusy = '';
+    target.textContent = STRINGS.en[code] ? t(code) : code === 'email_invalid' ? t('emailInvalid') : /_too_long$/.test(code) ? t('tooLong') : message || t('errGeneric');
+    target.hidden = false;
+    ui.prechatSend.disabled = ui.csatSend.disabled = false;
+    return true;
+  }
+  function formPost(path, body, done) {
+    api('POST', path, body, true).then(done, function (err) {
+      if (err.status === 400) formError(err.code, err.message); else { formBusy = ''; ui.prechatSend.disabled = ui.csatSend.disabled = false; restError(err, true); }
+    });
+  }
+
+  function sendPrechat() {
+    var body = {};
+    (profile.prechat_fields || []).forEach(function (f) { body[f] = ui.pre[f].input.value.replace(/^\s+|\s+$/g, ''); });
+    for (var f in body) {
+      if (!body[f] || (f === 'email' && !/.@./.test(body[f]))) { formBusy = 'prechat'; ui.pre[f].input.focus(); return formError(f === 'email' ? 'email_invalid' : f + '_invalid'); }
+    }
+    ui.prechatErr.hidden = true;
+    ui.prechatSend.disabled = true;
+    formBusy = 'prechat';
+    body.type = 'prechat';
+    if (wsSend(body)) return;
+    delete body.type;
+    formPost('/api/widget/prechat', body, onPrechatSaved);
+  }
+  function onPrechatSaved(d) {
+    formBusy = '';
+    ui.prechatSend.disabled = false;
+    profile.prechat_done = true;
+    if (d && d.email) profile.email_known = true;
+    renderState();
+    ui.composer.focus();
+  }
+
+  function sendRating() {
+    var pressed = ui.scores.querySelector('[aria-pressed=true]');
+    if (!pressed) { formBusy = 'csat'; return formError('score_invalid'); }
+    var rating = { score: +pressed.getAttribute('data-score'), comment: ui.csatComment.value, conversation_id: convId };
+    var email = ui.csatTranscript.checked ? { email: profile.email_known ? '' : ui.csatEmail.value.replace(/^\s+|\s+$/g, ''), conversation_id: convId } : null;
+    if (email && !profile.email_known && !/.@./.test(email.email)) { formBusy = 'csat'; ui.csatEmail.focus(); return formError('email_invalid'); }
+    ui.csatErr.hidden = true;
+    ui.csatSend.disabled = true;
+    formBusy = 'csat';
+    if (wsSend({ type: 'csat', score: rating.score, comment: rating.comment, conversation_id: convId })) {
+      if (email) wsSend({ type: 'transcript.email', email: email.email, conversation_id: convId });
+      return;
+    }
+    formPost('/api/widget/csat', rating, function () {
+      if (email) formPost('/api/widget/transcript', email, function (d) { onTranscript(d.email); });
+      onRated();
+    });
+  }
+  function onRated() {
+    formBusy = ui.csatTranscript.checked ? 'csat' : '';
+    ui.csatSend.disabled = false;
+    rated = { conv: convId, email: rated && rated.conv === convId ? rated.email : '' };
+    save('csat', rated);
+    renderState();
+  }
+  function onTranscript(email) {
+    formBusy = '';
+    rated = { conv: convId, email: email };
+    save('csat', rated);
+    renderState();
+  }
+
   var typingActive = false, typingIdle = 0;
   function typingOn() {
     if (!typingActive && wsSend({ type: 'typing', active: true })) typingActive = true;
@@ -1025,6 +1239,18 @@
   ui.toAi.addEventListener('click', moveToAi);
   ui.toPerson.addEventListener('click', function () { act('handoff', {}); });
   ui.contact.addEventListener('submit', function (e) { e.preventDefault(); leaveEmail(); });
+  ui.prechat.addEventListener('submit', function (e) { e.preventDefault(); sendPrechat(); });
+  ui.csat.addEventListener('submit', function (e) { e.preventDefault(); sendRating(); });
+  ui.scores.addEventListener('click', function (e) {
+    var b = e.target.closest && e.target.closest('button');
+    if (!b) return;
+    Array.prototype.forEach.call(ui.scores.children, function (x) { x.setAttribute('aria-pressed', String(x === b)); });
+  });
+  ui.csatTranscript.addEventListener('change', renderState);
+  ui.endConv.addEventListener('click', function () {
+    if (wsSend({ type: 'conversation.end' })) return;
+    api('POST', '/api/widget/end', {}, true).then(function (d) { applyState(d.state); }, function (err) { restError(err, true); });
+  });
   ui.composer.addEventListener('blur', typingOff);
 
   window.addEventListener('online', function () {
@@ -1039,16 +1265,26 @@
   });
 
   // ---------------------------------------------------------------- public API
-  window.CxHub = {
+  // window.Cxhub (documented in docs/widget.md); window.CxHub is the same object, for pages that used it before.
+  var pub = window.Cxhub = window.CxHub = {
     _loaded: true,
     open: open,
     close: close,
     setLocale: function (l) { locale = pickLocale(l); renderChrome(); },
+    // userHash = hex HMAC-SHA256(site identity secret, userId), computed by the site's own server.
+    identify: function (userId, userHash) {
+      identity = { user_id: String(userId), user_hash: String(userHash) };
+      if (!started) start(); else flush();
+    },
     on: function (name, fn) {
       if (typeof fn === 'function') (listeners[name] = listeners[name] || []).push(fn);
+      if (name === 'ready' && readyFired && typeof fn === 'function') setTimeout(function () { fn({ conversation_id: convId }); });
       return function () { listeners[name] = (listeners[name] || []).filter(function (f) { return f !== fn; }); };
     }
   };
+  earlyCalls.forEach(function (c) {
+    if (c && typeof pub[c[0]] === 'function' && c[0] !== '_loaded') pub[c[0]].apply(pub, Array.prototype.slice.call(c, 1));
+  });
 
   function mount() {
     document.body.appendChild(host);
