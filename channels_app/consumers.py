@@ -224,6 +224,7 @@ class StaffConsumer(JsonProtocolConsumer):
         await self.channel_layer.group_add(STAFF_INBOX_GROUP, self.channel_name)
         await self.accept()
         inbox = await database_sync_to_async(lambda: selectors.inbox_list(visible=conversations_visible(self.access)))()
+        self.shown = {row["id"] for row in inbox}  # rows this console holds, to take back if routed away
         await self.send_json({"type": "inbox", "conversations": inbox})
 
     async def disconnect(self, code):
@@ -383,7 +384,12 @@ class StaffConsumer(JsonProtocolConsumer):
     async def inbox_conversation(self, event):
         row = event["conversation"]
         if not self.access.allows(team_id=row.get("team_id"), agent_id=row.get("agent_id")):
-            return  # another team's conversation
+            # Another team's conversation: say nothing, unless this agent saw it before it was routed.
+            if row["id"] in self.shown:
+                self.shown.discard(row["id"])
+                await self.send_json({"type": "inbox.removed", "conversation_id": row["id"]})
+            return
+        self.shown.add(row["id"])
         await self.send_json({"type": "inbox.conversation", "conversation": row})
 
     async def agent_presence(self, event):

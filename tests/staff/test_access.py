@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from cxhub.conversations.access import SUPERVISORS_GROUP
+from cxhub.conversations.models import Conversation
 from routing.models import Team
 from routing.services import handoff_request
 from tests import factories
@@ -73,3 +74,31 @@ def test_a_supervisor_sees_every_team():
 
     assert listed == {c.pk for c in conversations.values()}
     assert client.get(f"/api/staff/conversations/{conversations['care'].pk}/handoff").status_code == 200
+
+
+async def test_a_conversation_routed_to_another_team_leaves_the_agents_live_inbox():
+    marie, conversations = await two_teams()
+    agent = await staff_connect(marie)
+
+    @sync_to_async
+    def new_conversation() -> Conversation:
+        _, conversation, _ = factories.visitor_create(site=conversations["billing"].site)
+        return conversation
+
+    @sync_to_async
+    def route_and_queue(conversation: Conversation, team_slug: str) -> None:
+        conversation.team = Team.objects.get(slug=team_slug)
+        conversation.save()
+        handoff_request(conversation_id=conversation.pk, reason="customer asked for a person")
+
+    unrouted = await new_conversation()  # no team yet: every agent may see it
+    await agent.receive_until(lambda f: f["type"] == "inbox.conversation" and f["conversation"]["id"] == unrouted.pk)
+    await route_and_queue(unrouted, "care")
+    removed = await agent.receive_until(lambda f: f["type"] == "inbox.removed")
+
+    assert removed["conversation_id"] == unrouted.pk
+    after_removal = len(agent.frames)
+    await agent.messages_within()  # drain whatever else arrives
+    later = [f for f in agent.frames[after_removal:] if f.get("conversation", {}).get("id") == unrouted.pk]
+    assert later == []  # nothing more about it, not even its queue updates
+    await agent.close()

@@ -815,6 +815,13 @@
       case "inbox.conversation":
         if (frame.conversation) onInboxRow(frame.conversation);
         break;
+      case "inbox.removed":
+        // Routed to a team this agent is not in: it leaves their inbox.
+        state.rows.delete(frame.conversation_id);
+        state.fresh.delete(frame.conversation_id);
+        state.unread.delete(frame.conversation_id);
+        renderInbox();
+        break;
       case "conversation":
         if (frame.card) onCard(frame.card);
         break;
