@@ -17,6 +17,7 @@ from cxhub.conversations.services import (
     customer_contact_leave,
     customer_identify,
     customer_prechat_submit,
+    read_mark,
     satisfaction_rate,
     transcript_email_request,
 )
@@ -183,6 +184,12 @@ class WidgetConsumer(JsonProtocolConsumer):
         )
         await self.send_json({"type": "transcript.queued", "email": email})
 
+    async def handle_read(self, content):
+        # Always the socket's own conversation (from the token): any conversation_id in the frame is ignored.
+        await database_sync_to_async(read_mark)(
+            conversation_id=self.conversation_id, side="visitor", seq=content.get("seq")
+        )
+
     async def handle_conversation_end(self, content):
         # The new state reaches this socket through the conversation's group, like any close.
         await database_sync_to_async(conversation_close)(
@@ -312,6 +319,12 @@ class StaffConsumer(JsonProtocolConsumer):
                 "seq": message.seq,
                 "duplicate": not created,
             }
+        )
+
+    async def handle_read(self, content):
+        conversation_id = await self._allowed_id(content)
+        await database_sync_to_async(read_mark)(
+            conversation_id=conversation_id, side="agent", seq=content.get("seq"), agent=self.user
         )
 
     async def handle_typing(self, content):

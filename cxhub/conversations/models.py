@@ -120,6 +120,9 @@ class Conversation(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WIDGET)
     locale = models.CharField(max_length=5, default="en")
     last_seq = models.PositiveIntegerField(default=0)
+    # Read receipts: the highest seq each side has seen; only ever moves forward, never past last_seq.
+    visitor_read_seq = models.PositiveIntegerField(default=0)
+    agent_read_seq = models.PositiveIntegerField(default=0)
     queued_at = models.DateTimeField(null=True, blank=True)
     escalation_reason = models.CharField(max_length=200, blank=True)
     team = models.ForeignKey(

@@ -70,6 +70,8 @@ def conversation_state_for_visitor(conversation: Conversation) -> dict:
         "estimated_wait_seconds": estimated_wait_seconds(conversation),
         "nobody_available": nobody_available(conversation),
         "last_seq": conversation.last_seq,
+        # What the person holding the conversation has read (the widget shows "Read" under the customer's words).
+        "agent_read_seq": conversation.agent_read_seq,
     }
 
 
@@ -79,6 +81,7 @@ def conversation_state_for_staff(conversation: Conversation) -> dict:
         "id": conversation.pk,
         "agent_id": conversation.agent_id,
         "agent_name": agent_display_name(conversation.agent),
+        "visitor_read_seq": conversation.visitor_read_seq,
     }
 
 

@@ -497,3 +497,34 @@ def transcript_email_send(*, request_event_id: int) -> bool:
         data={"request_id": request.pk, "email": request.data["email"]},
     )
     return True
+
+
+READ_SIDES = {"visitor": "visitor_read_seq", "agent": "agent_read_seq"}
+
+
+def read_seq_clean(seq: object) -> int:
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise ConversationError("seq_invalid", "seq must be a whole number of 0 or more.")
+    return seq
+
+
+@transaction.atomic
+def read_mark(*, conversation_id: int, side: str, seq: object, agent=None) -> bool:
+    """One side has seen the conversation up to `seq`. Read marks only move forward and never past the last
+    message; the new state is published only when a mark moved. For the agent side, only the person who holds
+    the conversation counts (a colleague or supervisor looking at it reads nothing to the customer)."""
+    field = READ_SIDES[side]
+    seq = read_seq_clean(seq)
+    conversation = conversation_lock(conversation_id)
+    if side == "agent" and (
+        conversation.owner != Conversation.Owner.AGENT or agent is None or conversation.agent_id != agent.pk
+    ):
+        return False
+    seq = min(seq, conversation.last_seq)
+    if seq <= getattr(conversation, field):
+        return False
+    setattr(conversation, field, seq)
+    # No updated_at: reading is not activity, and the inbox keeps its order.
+    Conversation.objects.filter(pk=conversation.pk).update(**{field: seq})
+    conversation_publish(conversation)
+    return True

@@ -74,6 +74,7 @@
       provenance_human_ai_assisted: "Written with AI assistance",
       sources: "Sources",
       sending: "Sending…",
+      readByCustomer: "Read by the customer",
       notSent: "Not sent.",
       retry: "Retry",
       today: "Today",
@@ -290,6 +291,7 @@
       provenance_human_ai_assisted: "Rédigé avec l’aide de l’IA",
       sources: "Sources",
       sending: "Envoi…",
+      readByCustomer: "Lu par le client",
       notSent: "Non envoyé.",
       retry: "Réessayer",
       today: "Aujourd’hui",
@@ -972,6 +974,7 @@
     conv.status = st.status || conv.status;
     conv.owner = st.owner || conv.owner;
     conv.autonomy = st.autonomy_level || conv.autonomy;
+    if (typeof st.visitor_read_seq === "number") conv.visitorRead = Math.max(conv.visitorRead || 0, st.visitor_read_seq);
     if (conv.owner === "agent") {
       const name = st.agent_name || "";
       const row = state.known.get(conv.id);
@@ -984,6 +987,32 @@
     }
     clearBusy(conv);
     afterChange(conv, before);
+    renderReadReceipt();
+    sendRead();
+  }
+
+  // Read receipts. The agent's side: what the open conversation shows while the page is visible is read (the
+  // server counts it only from the agent who holds the conversation). The customer's side: "Read by the
+  // customer" under the agent's last message once the visitor's read mark covers it.
+  function sendRead() {
+    const conv = state.conv;
+    if (!conv || !conv.loaded || document.visibilityState === "hidden") return;
+    if (!isMine(conv)) return;
+    if ((conv.maxSeq || 0) > (conv.readSent || 0) && send({ type: "read", conversation_id: conv.id, seq: conv.maxSeq })) {
+      conv.readSent = conv.maxSeq;
+    }
+  }
+
+  function renderReadReceipt() {
+    const conv = state.conv;
+    for (const node of el.transcript.querySelectorAll("[data-testid=read-receipt]")) node.remove();
+    if (!conv) return;
+    let last = null;
+    for (const [seq, entry] of conv.messages) {
+      if (entry.message.author_kind === "human" && (!last || seq > last.message.seq)) last = entry;
+    }
+    if (!last || !last.node || !last.node.isConnected || (conv.visitorRead || 0) < last.message.seq) return;
+    last.node.append(h("div", { class: "msg__status", "data-testid": "read-receipt", text: t("readByCustomer") }));
   }
 
   function onCard(card) {
@@ -996,6 +1025,7 @@
       syncFromRow(row);
     }
     if (!row) conv.autonomy = card.autonomy_level || conv.autonomy;
+    if (card.state && typeof card.state.visitor_read_seq === "number") conv.visitorRead = card.state.visitor_read_seq;
     conv.reason = (row ? row.escalation_reason : "") || card.reason || "";
     conv.messages.clear();
     conv.maxSeq = 0;
@@ -1010,6 +1040,8 @@
     if (!row) lookUpRow(conv);
     renderConversationHeader();
     renderConversationState();
+    renderReadReceipt();
+    sendRead();
     // Messages sent before a reconnect and never acknowledged: send them again (same client_id).
     for (const [clientId, pending] of state.pending) {
       if (pending.conversationId === conv.id && pending.status === "sending") {
@@ -1044,6 +1076,7 @@
       if (conv.owner === "agent" || conv.owner === "queue") scheduleWhyRefresh(conv);
     }
     addMessage(message);
+    sendRead();
   }
 
   function onTyping(frame) {
@@ -1645,6 +1678,7 @@
     for (const node of pendingNodesOf(conv)) fragment.append(node);
     el.transcript.replaceChildren(fragment);
     el.transcript.dataset.lastDay = lastDay || "";
+    renderReadReceipt();
     if (stickToBottom || wasNearBottom) scrollToBottom();
     else el.transcript.scrollTop = previousScroll;
   }
@@ -1660,6 +1694,7 @@
         const fresh = buildMessageNode(message);
         existing.node.replaceWith(fresh);
         existing.node = fresh;
+        renderReadReceipt();
       }
       return;
     }
@@ -1681,6 +1716,7 @@
     if (loading) loading.remove();
     entry.node = buildMessageNode(message);
     el.transcript.insertBefore(entry.node, firstPending);
+    renderReadReceipt();
     if (nearBottom || (options && options.own)) scrollToBottom();
     else el.jump.hidden = false;
   }
@@ -2607,7 +2643,10 @@
     });
     window.addEventListener("online", reconnectNow);
     document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState === "visible") reconnectNow();
+      if (document.visibilityState === "visible") {
+        reconnectNow();
+        sendRead();
+      }
     });
     window.addEventListener("beforeunload", stopTyping);
   }

@@ -101,7 +101,8 @@
       csatSend: 'Send my rating',
       score_invalid: 'Please choose a score from 1 to 5.',
       csatThanks: 'Thank you for your feedback!',
-      transcriptSent: 'The transcript is on its way to {email}.'
+      transcriptSent: 'The transcript is on its way to {email}.',
+      read: 'Read'
     },
     fr: {
       title: 'Service client',
@@ -185,7 +186,8 @@
       csatSend: 'Envoyer ma note',
       score_invalid: 'Veuillez choisir une note de 1 à 5.',
       csatThanks: 'Merci pour votre avis !',
-      transcriptSent: 'La transcription est envoyée à {email}.'
+      transcriptSent: 'La transcription est envoyée à {email}.',
+      read: 'Lu'
     }
   };
   function pickLocale(l) { return /^fr/i.test(l || '') ? 'fr' : 'en'; }
@@ -225,6 +227,7 @@
   var pending = load('pending', []);   // unacked outgoing messages [{client_id, text}]
   if (!Array.isArray(pending)) pending = [];
   var lastSeq = 0;                     // highest seq rendered on this page (history is replayed from 0 on load)
+  var readSent = 0;                    // highest seq this page told the server the visitor has read
   var state = null;
   var maxChars = 2000;
   var isOpen = false;
@@ -357,8 +360,16 @@
     '.scores button{flex:1;border:1px solid #8b97a8;border-radius:8px;background:#fff;padding:6px 0;font-weight:700}',
     '.scores button[aria-pressed=true]{background:#1f3a5f;color:#fff;border-color:#1f3a5f}',
     '.bubble a{color:inherit;text-decoration:underline}',
-    '@media (max-width:480px){.panel{inset:0;right:0;bottom:0;width:100%;max-width:100%;height:100%;max-height:100%;border-radius:0;border:0}.launcher{right:14px;bottom:14px}}',
-    '@media (prefers-reduced-motion:reduce){*,*::before,*::after{animation:none!important;transition:none!important}}',
+    '.av{flex:none;width:24px;height:24px;border-radius:50%;background:#dcfce7;color:#14532d;font-size:11px;font-weight:700;line-height:24px;text-align:center;text-transform:uppercase}',
+    '.head .av{width:36px;height:36px;line-height:36px;font-size:14px;background:#fff;color:#1f3a5f}',
+    '.read{font-size:12px;color:#4b5563;margin:3px 4px 0}',
+    // Phones: the panel is the whole (dynamic) viewport inside the safe area; the launcher, now the close
+    // button, sits in the header's top corner so it stays reachable above the panel.
+    '@media (max-width:479.98px){.panel{top:0;left:0;right:0;bottom:0;width:100%;max-width:none;height:100vh;height:100dvh;max-height:none;border-radius:0;border:0;padding:0 env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left);background:#fff}' +
+      '.head{padding-top:calc(10px + env(safe-area-inset-top))}.launcher{right:calc(14px + env(safe-area-inset-right));bottom:calc(14px + env(safe-area-inset-bottom))}' +
+      '.root[data-open=true] .launcher{z-index:2147483002;top:calc(10px + env(safe-area-inset-top));bottom:auto;right:calc(12px + env(safe-area-inset-right));width:36px;height:36px;box-shadow:none;background:transparent}' +
+      '.root[data-open=true] .launcher svg{width:20px;height:20px}.head .icon-btn{visibility:hidden}}',
+    '@media (prefers-reduced-motion:reduce){*,*::before,*::after{animation:none!important;animation-duration:0s!important;transition:none!important;transition-duration:0s!important}}',
     '@media (forced-colors:active){.bubble,.panel,.launcher{border:1px solid CanvasText}}'
   ].join('\n');
 
@@ -401,8 +412,10 @@
   ui.level = el('select', tid('autonomy', { id: 'cx-level', 'aria-describedby': 'cx-cap' }));
   LEVELS.forEach(function (l) { ui.level.appendChild(el('option', { value: l })); });
   ui.level.value = 'ai_only';
+  ui.headAvatar = el('span', tid('agent-avatar', { cls: 'av', 'aria-hidden': 'true', hidden: true }));
   var head = el('div', { cls: 'head' }, [
     el('div', { cls: 'head-row' }, [
+      ui.headAvatar,
       el('div', { cls: 'titles' }, [ui.title, el('div', { cls: 'partner' }, [ui.conn, ui.partner])]),
       ui.close
     ]),
@@ -474,7 +487,8 @@
   ]);
   ui.panel = el('div', tid('panel', { cls: 'panel', id: 'cx-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'cx-title', hidden: true }),
     [head, ui.status, ui.reviewed, ui.alert, ui.list, ui.kb, ui.typing, ui.contact, ui.contactDone, ui.prechat, ui.csat, ui.csatDone, ui.form]);
-  ui.root = el('div', { cls: 'root' }, [ui.panel, ui.launcher]);
+  ui.read = el('p', tid('read-receipt', { cls: 'read' }));
+  ui.root = el('div', { cls: 'root', 'data-open': 'false' }, [ui.panel, ui.launcher]);
   root.appendChild(ui.root);
 
   // ---------------------------------------------------------------- rendering
@@ -504,7 +518,8 @@
     node.setAttribute('data-provenance', m.provenance || kind);
     if (m.client_id) node.setAttribute('data-client-id', m.client_id);
     var a = authorOf(m);
-    var meta = el('div', { cls: 'meta' }, [el('span', tid('author', { cls: 'author', text: a.label }))]);
+    // A person's initials in a round avatar: decorative (aria-hidden), their name is in the text beside it.
+    var meta = el('div', { cls: 'meta' }, [kind === 'human' ? avatar(m.author_name) : null, el('span', tid('author', { cls: 'author', text: a.label }))]);
     if (a.tag) meta.appendChild(el('span', { cls: 'tag tag-' + a.tag, text: t(a.tag === 'ai' ? 'aiBadge' : 'personBadge') }));
     if (kind !== 'system' || m.created_at) meta.appendChild(el('time', { datetime: m.created_at || null, text: hhmm(m.created_at) }));
     var bubble = el('div', { cls: 'bubble' }, [linkify(el('p', tid('text', { cls: 'text' })), String(m.text || ''))]);
@@ -516,6 +531,27 @@
     if (item.failed) kids.push(el('p', { cls: 'note', text: t('failed', { reason: item.failed }) }));
     node.textContent = '';
     kids.forEach(function (k) { node.appendChild(k); });
+  }
+
+  function initials(name) {
+    var words = String(name || '').replace(/^\s+|\s+$/g, '').split(/\s+/).filter(Boolean);
+    if (!words.length) return '';
+    var first = Array.from(words[0])[0], last = words.length > 1 ? Array.from(words[words.length - 1])[0] : '';
+    return (first + last).toUpperCase();
+  }
+  function avatar(name) {
+    var i = initials(name);
+    return i ? el('span', tid('avatar', { cls: 'av', 'aria-hidden': 'true', text: i })) : null;
+  }
+
+  // "Read" under the customer's last message once the person holding the conversation has seen it.
+  function renderRead() {
+    var s = state, last = null;
+    items.forEach(function (i) { if (i.m.author_kind === 'customer' && i.m.seq && (!last || i.m.seq > last.m.seq)) last = i; });
+    ui.read.textContent = t('read');
+    if (last && s && s.owner === 'agent' && typeof s.agent_read_seq === 'number' && s.agent_read_seq >= last.m.seq) {
+      if (ui.read.parentNode !== last.node) last.node.appendChild(ui.read);
+    } else if (ui.read.parentNode) ui.read.parentNode.removeChild(ui.read);
   }
 
   // Web addresses become links built with the DOM: only http(s), opened apart from the page; all else stays text.
@@ -581,6 +617,7 @@
     bySeq[m.seq] = item;
     fill(item);
     place(item);
+    renderRead();
     if (m.author_kind !== 'customer') hideTyping();
     if (isOpen && document.visibilityState !== 'hidden') markSeen();
     else if (m.seq > seenSeq && m.author_kind !== 'customer' && m.author_kind !== 'system') { unread++; renderUnread(); }
@@ -616,7 +653,7 @@
 
   function clearTranscript() {
     ui.list.textContent = '';
-    bySeq = {}; byClient = {}; items = []; lastSeq = 0; seenSeq = 0; unread = 0;
+    bySeq = {}; byClient = {}; items = []; lastSeq = 0; seenSeq = 0; unread = 0; readSent = 0;
     save('seq', null);
     renderUnread();
     pending.forEach(addPendingItem);
@@ -624,6 +661,8 @@
 
   function markSeen() {
     if (lastSeq > seenSeq) { seenSeq = lastSeq; save('seq', seenSeq); }
+    // Read receipts: the server keeps the highest seq, so a repeat after a reconnect changes nothing.
+    if (lastSeq > readSent && wsSend({ type: 'read', seq: lastSeq })) readSent = lastSeq;
     unread = 0; renderUnread();
   }
 
@@ -658,6 +697,9 @@
     var closed = s && s.status === 'closed';
     var owner = s ? s.owner : '';
     ui.partner.textContent = owner === 'agent' ? (s.agent_name || t('agent')) : owner === 'queue' ? t('partnerQueue') : t(searchMode() ? 'partnerSelf' : 'partnerAi');
+    ui.headAvatar.textContent = owner === 'agent' && !closed ? initials(s.agent_name) : '';
+    ui.headAvatar.hidden = !ui.headAvatar.textContent;
+    renderRead();
     // A rule may keep people out of reach: then no text promises one.
     var personOk = allowed('human_with_ai') || allowed('human_only');
     var text;
@@ -753,8 +795,9 @@
     ui.list.setAttribute('aria-label', t('messagesLabel'));
     ui.newConv.textContent = t('newConv');
     if (fatal) ui.alert.textContent = t(fatal);
-    renderCounter(); renderUnread(); renderConn(); renderState();
+    renderCounter(); renderUnread(); renderConn();
     items.forEach(fill);
+    renderState();
   }
 
   function renderCounter() {
@@ -873,6 +916,7 @@
       setConn('open');
       wsSend({ type: 'resume', after_seq: lastSeq });
       flush();
+      if (isOpen && document.visibilityState !== 'hidden') markSeen();
     };
     sock.onmessage = function (e) {
       if (ws !== sock) return;
@@ -1196,6 +1240,7 @@
     if (isOpen) return;
     isOpen = true;
     ui.panel.hidden = false;
+    ui.root.setAttribute('data-open', 'true');
     ui.launcher.setAttribute('aria-expanded', 'true');
     start();
     markSeen();
@@ -1211,6 +1256,7 @@
     var hadFocus = root.activeElement && ui.panel.contains(root.activeElement);
     isOpen = false;
     ui.panel.hidden = true;
+    ui.root.setAttribute('data-open', 'false');
     ui.launcher.setAttribute('aria-expanded', 'false');
     ui.launcherIcon.innerHTML = ICON_CHAT; // constant markup
     typingOff();
