@@ -24,7 +24,8 @@ from tests.conftest import ARTIFACTS, process_env
 
 pytestmark = pytest.mark.browser
 
-WIDGET_JS = Path(__file__).resolve().parents[2] / "widget" / "static" / "widget" / "widget.js"
+WIDGET_JS = Path(__file__).resolve().parents[2] / "widget" / "static" / "widget" / "widget.js"  # the loader
+WIDGET_APP_JS = WIDGET_JS.with_name("widget-app.js")  # what the loader adds lazily
 SITE_KEY = "embed-browser"
 MESSAGE = "[data-testid=message]"
 AI_MESSAGE = "[data-testid=message][data-author-kind=ai]"
@@ -492,6 +493,8 @@ def test_measure_transfer_size_and_time_to_interactive(embed, browser):
     metrics = {
         "widget_js_bytes": len(raw),
         "widget_js_gzip_bytes_offline": len(gzip.compress(raw, 9)),
+        "widget_app_js_bytes": len(WIDGET_APP_JS.read_bytes()),
+        "widget_app_js_gzip_bytes_offline": len(gzip.compress(WIDGET_APP_JS.read_bytes(), 9)),
         "served_content_encoding": encoding,
         "served_bytes_on_the_wire": length,
         "browser_resource_timing": resource,
