@@ -12,11 +12,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cxhub.conversations.models import AUTONOMY_ORDER
+from cxhub.folding import fold
 
 from .escalation import EscalationDecision, escalation_decide
 from .models import BusinessHours, RoutingRule, Team
 from .signals import Signal
-from .signals import _fold as fold
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ESCALATION_STRENGTH = {"": 0, "none": 0, "offer": 1, "hand": 2}

@@ -6,10 +6,11 @@ shown the words that raised a signal.
 
 import functools
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+
+from cxhub.folding import fold
 
 
 @dataclass(frozen=True)
@@ -21,11 +22,6 @@ class Signal:
     evidence: str
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
-
-
 def _short(evidence: str, limit: int = 80) -> str:
     evidence = " ".join(evidence.split())
     return evidence if len(evidence) <= limit else evidence[: limit - 1] + "…"
@@ -33,12 +29,12 @@ def _short(evidence: str, limit: int = 80) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _origins(text: str) -> tuple[int, ...]:
-    """For each character of `_fold(text)`, where it came from in `text` ("ﬁ" folds to two letters)."""
-    return tuple(i for i, ch in enumerate(text) for _ in _fold(ch))
+    """For each character of `fold(text)`, where it came from in `text` ("ﬁ" folds to two letters)."""
+    return tuple(i for i, ch in enumerate(text) for _ in fold(ch))
 
 
 def _words(text: str, start: int, end: int) -> str:
-    """The customer's own words behind a span of `_fold(text)`."""
+    """The customer's own words behind a span of `fold(text)`."""
     origin = _origins(text)
     return text[origin[start] : origin[end - 1] + 1].strip() if start < end <= len(origin) else ""
 
@@ -116,7 +112,7 @@ def _declines_person(folded: str) -> bool:
 
 def _person_request_phrase(text: str) -> str | None:
     """The customer's words asking for a person, if they do."""
-    folded = _fold(text)
+    folded = fold(text)
     stripped = folded.strip()
     if _declines_person(stripped):
         return None
@@ -210,7 +206,7 @@ def _shouting(text: str) -> bool:
 
 
 def _comparable(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", _fold(text)))
+    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
 
 
 def _earlier_copies(text: str, recent_customer_texts: Sequence[str]) -> int:
@@ -227,7 +223,7 @@ def frustration(text: str, *, recent_customer_texts: Sequence[str] = ()) -> Sign
     `recent_customer_texts` are the customer's earlier messages, not including `text`. Each distinct cue adds
     to the strength: one cue is 0.4, four or more are 1.0.
     """
-    folded = _fold(text)
+    folded = fold(text)
     cues: list[str] = []
     for pattern in _FRUSTRATION_WORDING:
         for match in _affirmed(pattern, folded):
@@ -262,7 +258,7 @@ _PERSON_WORD = re.compile(r"\b(?:human|agent|operator|humain|conseiller|conseill
 
 
 def _person_asks(text: str) -> int:
-    folded = _fold(text).strip()
+    folded = fold(text).strip()
     if _declines_person(folded):
         return 0
     mentions = len(_PERSON_MENTION.findall(folded))
@@ -429,7 +425,7 @@ _SENSITIVE_TOPICS: tuple[tuple[str, float, tuple[re.Pattern[str], ...]], ...] = 
 def sensitive_topic(text: str) -> Signal | None:
     """The most serious sensitive topic in `text`: self-harm, legal threat, account security, bereavement,
     vulnerability, complaint or dispute, then large purchase."""
-    folded = _fold(text)
+    folded = fold(text)
     if self_harm := _SELF_HARM.search(folded):
         evidence = _words(text, self_harm.start(), self_harm.end())
         return Signal(name="vulnerability", strength=1.0, evidence=_short(evidence))

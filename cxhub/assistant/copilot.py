@@ -13,11 +13,11 @@ from django.db import transaction
 from cxhub.conversations.models import AutonomyLevel, Conversation, ConversationEvent, Message
 from cxhub.conversations.services import conversation_lock
 from cxhub.conversations.texts import pick_locale
+from cxhub.folding import fold
 
 from .answerer import MODEL_NAME, RelevantArticle, knowledge_base_fresh, relevant_articles
 from .calibration import Policy, answer_policy
 from .models import Article, AssistantDecision, ComplianceRule, KnowledgeBase, Suggestion
-from .retrieval import fold
 from .services import knowledge_base_for_site
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,6 @@ when the knowledge base version changes, so an import or an admin edit needs no 
 import functools
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +23,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
+
+from cxhub.folding import fold
 
 from .models import Article, KnowledgeBase
 
@@ -41,12 +42,6 @@ def embeddings_get() -> Embeddings | None:
 @functools.lru_cache(maxsize=4)
 def _embeddings_for(name: str) -> Embeddings:
     return init_embeddings(name)
-
-
-def fold(text: str) -> str:
-    # Accents and case vary more in customer typing than in meaning ("delai", "DÉLAI", "délai").
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def vectorizer_create(n_examples: int) -> FeatureUnion:
