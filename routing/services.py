@@ -40,10 +40,6 @@ from .rules import (
 HUMAN_LEVELS = {AutonomyLevel.HUMAN_WITH_AI, AutonomyLevel.HUMAN_ONLY}
 
 
-def _level_at_least(level: str, minimum: str) -> str:
-    return level if AUTONOMY_ORDER.index(level) >= AUTONOMY_ORDER.index(minimum) else minimum
-
-
 def _queue(conversation: Conversation, *, reason: str, signal_names: list[str], actor_kind: str) -> None:
     """Put a locked conversation in the human queue and tell the customer where they stand."""
     conversation.owner = Conversation.Owner.QUEUE
@@ -85,7 +81,7 @@ def handoff_request(
     if conversation.owner != Conversation.Owner.AI:
         return conversation  # already waiting for, or with, a person
     previous = conversation.autonomy_level
-    conversation.autonomy_level = _level_at_least(previous, AutonomyLevel.HUMAN_WITH_AI)
+    conversation.autonomy_level = tighter_min(previous, AutonomyLevel.HUMAN_WITH_AI)
     if conversation.autonomy_level != previous:
         conversation.save(update_fields=["autonomy_level", "updated_at"])
         event_record(
@@ -277,7 +273,7 @@ def handoff_accept(*, conversation_id: int, agent, assignment: dict | None = Non
     conversation.agent = agent
     conversation.queued_at = None
     previous = conversation.autonomy_level
-    conversation.autonomy_level = _level_at_least(previous, AutonomyLevel.HUMAN_WITH_AI)
+    conversation.autonomy_level = tighter_min(previous, AutonomyLevel.HUMAN_WITH_AI)
     conversation.save(update_fields=["owner", "agent", "queued_at", "autonomy_level", "updated_at"])
     event_record(
         conversation=conversation,
