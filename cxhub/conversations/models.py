@@ -86,10 +86,18 @@ class Customer(models.Model):
     is_vip = models.BooleanField(default=False)
     segment = models.CharField(max_length=60, blank=True, help_text="A customer segment routing rules can target.")
     locale = models.CharField(max_length=5, default="en")
+    phone = models.CharField(max_length=32, blank=True, help_text="E.164, e.g. +33612345678.")
+    # Verified means proven by the channel (a signed identity, a validated SMS webhook), not typed in a form:
+    # only verified addresses merge customers across channels.
+    email_verified = models.BooleanField(default=False)
+    phone_verified = models.BooleanField(default=False)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return self.display_name or self.email or f"Visitor {self.public_id[:6]}"
+        return self.display_name or self.email or self.phone or f"Visitor {self.public_id[:6]}"
 
 
 class Conversation(models.Model):
@@ -107,6 +115,16 @@ class Conversation(models.Model):
         EMAIL = "email", "Email"
         SMS = "sms", "SMS"
         API = "api", "API"
+        WHATSAPP = "whatsapp", "WhatsApp"
+
+    class Outcome(models.TextChoices):
+        """How the conversation ended, chosen by whoever closes it."""
+
+        RESOLVED = "resolved", "Resolved"
+        FOLLOW_UP = "follow_up", "Needs a follow-up"
+        NO_RESPONSE = "no_response", "Customer stopped answering"
+        NOT_RESOLVED = "not_resolved", "Not resolved"
+        SPAM = "spam", "Spam or abuse"
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="conversations")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations")
@@ -133,6 +151,7 @@ class Conversation(models.Model):
     autonomy_min = models.CharField(max_length=20, choices=AutonomyLevel.choices, blank=True)
     autonomy_max = models.CharField(max_length=20, choices=AutonomyLevel.choices, blank=True)
     autonomy_cap_reason = models.CharField(max_length=300, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -215,6 +234,15 @@ class ConversationEvent(models.Model):
         SATISFACTION_RATED = "satisfaction_rated"
         TRANSCRIPT_REQUESTED = "transcript_requested"
         TRANSCRIPT_SENT = "transcript_sent"
+        NOTE_ADDED = "note_added"
+        HANDOFF_RATED = "handoff_rated"
+        ANSWER_FLAGGED = "answer_flagged"
+        CUSTOMERS_MERGED = "customers_merged"
+        CHANNEL_CONTINUED = "channel_continued"
+        CHANNEL_COMMAND = "channel_command"
+        POST_WORK_QUEUED = "post_work_queued"
+        POST_WORK_DONE = "post_work_done"
+        POST_WORK_FAILED = "post_work_failed"
 
     class ActorKind(models.TextChoices):
         CUSTOMER = "customer"
@@ -242,6 +270,21 @@ class ConversationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.conversation_id}"
+
+
+class Note(models.Model):
+    """A private note between staff on a conversation. Never part of what the customer can read."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["conversation", "id"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.conversation_id}: {self.text[:40]}"
 
 
 class SatisfactionRating(models.Model):

@@ -264,7 +264,8 @@ def conversation_close(*, conversation_id: int, actor_kind: str, agent=None, out
     conversation.status = Conversation.Status.CLOSED
     conversation.closed_at = timezone.now()
     conversation.queued_at = None
-    conversation.save(update_fields=["status", "closed_at", "queued_at", "updated_at"])
+    conversation.outcome = outcome
+    conversation.save(update_fields=["status", "closed_at", "queued_at", "outcome", "updated_at"])
     event_record(
         conversation=conversation,
         kind=ConversationEvent.Kind.CONVERSATION_CLOSED,
