@@ -4,7 +4,8 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .calibration import calibration_line
-from .models import Article, AssistantDecision, BotEvaluation, ComplianceRule, KnowledgeBase, Suggestion
+from .feedback import answer_flag_resolve, flag_article_used, flag_question
+from .models import AnswerFlag, Article, AssistantDecision, BotEvaluation, ComplianceRule, KnowledgeBase, Suggestion
 from .services import knowledge_base_changed
 from .tasks import knowledge_base_calibrate
 
@@ -180,3 +181,90 @@ class ComplianceRuleAdmin(admin.ModelAdmin):
 class SuggestionAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "conversation", "article", "status", "confidence")
     list_filter = ("status",)
+
+
+class FlagStatusFilter(admin.SimpleListFilter):
+    """Open flags unless asked otherwise: the changelist is a work list."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [*AnswerFlag.Status.choices, ("all", _("All"))]
+
+    def choices(self, changelist):
+        current = self.value() or AnswerFlag.Status.OPEN
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or AnswerFlag.Status.OPEN
+        return queryset if value == "all" else queryset.filter(status=value)
+
+
+@admin.register(AnswerFlag)
+class AnswerFlagAdmin(admin.ModelAdmin):
+    """AI answers agents flagged as wrong: fix the knowledge base, then mark the flag fixed (or dismiss it)."""
+
+    list_display = (
+        "created_at",
+        "customer_question",
+        "ai_answer",
+        "article_used",
+        "suggested_article",
+        "note",
+        "flagged_by",
+        "status",
+    )
+    list_filter = (FlagStatusFilter,)
+    search_fields = ("note", "message__text", "suggested_article__slug")
+    list_select_related = ("message", "suggested_article", "flagged_by", "decision", "conversation")
+    readonly_fields = (
+        "conversation",
+        "customer_question",
+        "ai_answer",
+        "article_used",
+        "decision",
+        "flagged_by",
+        "note",
+        "status",
+        "resolved_by",
+        "resolved_at",
+        "created_at",
+    )
+    fields = (*readonly_fields[:6], "suggested_article", *readonly_fields[6:], "resolution_note")
+    raw_id_fields = ("suggested_article",)
+    actions = ["mark_fixed", "dismiss"]
+
+    def has_add_permission(self, request):
+        return False  # flags come from agents in the console
+
+    @admin.display(description=_("Customer question"))
+    def customer_question(self, obj):
+        return flag_question(obj)
+
+    @admin.display(description=_("AI answer"))
+    def ai_answer(self, obj):
+        return obj.message.text
+
+    @admin.display(description=_("Article used"))
+    def article_used(self, obj):
+        return flag_article_used(obj) or "—"
+
+    def _resolve(self, request, queryset, status):
+        for flag in queryset.filter(status=AnswerFlag.Status.OPEN):
+            answer_flag_resolve(flag_id=flag.pk, agent=request.user, status=status)
+
+    @admin.action(description=_("Mark fixed (the knowledge base was corrected)"), permissions=["change"])
+    def mark_fixed(self, request, queryset):
+        self._resolve(request, queryset, AnswerFlag.Status.FIXED)
+        self.message_user(request, _("Marked fixed."), messages.SUCCESS)
+
+    @admin.action(description=_("Dismiss (the answer was right)"), permissions=["change"])
+    def dismiss(self, request, queryset):
+        self._resolve(request, queryset, AnswerFlag.Status.DISMISSED)
+        self.message_user(request, _("Dismissed."), messages.SUCCESS)

@@ -369,14 +369,14 @@ def summary_phrase_with_llm(context: CopilotContext, extractive: str) -> str:
     """A fluent summary from the configured chat model; raises on anything unusable so the caller falls back."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    from .llm import chat_model_get, looks_like_injection
+    from .llm import chat_model_invoke, looks_like_injection
 
     if any(looks_like_injection(m.text) for m in context.customer_messages):
         # The agent acts on this summary; a customer must not be able to write it for them.
         raise ValueError("a customer message looks like a prompt injection")
     language = "French" if context.locale == "fr" else "English"
     transcript = "\n".join(f"{m.author_kind}: {m.text}" for m in context.messages[-30:])
-    response = chat_model_get().invoke(
+    response = chat_model_invoke(  # a hung provider costs at most ASSISTANT_LLM_TIMEOUT_SECONDS
         [
             SystemMessage(
                 content=(
@@ -590,6 +590,8 @@ def suggestions_settle(*, conversation_id: int, sent_message_id: int, sent_text:
 
 def copilot_for_conversation(*, conversation_id: int) -> dict:
     """Everything the copilot panel shows, or why it is off. With "human_only" no AI runs and nothing is logged."""
+    from .translation import translation_available
+
     context = copilot_context(conversation_id)
     if not copilot_allowed(context.conversation):
         return {
@@ -598,11 +600,15 @@ def copilot_for_conversation(*, conversation_id: int) -> dict:
             "conversation_id": context.conversation.pk,
             # Admin rules are not AI; the agent still needs them (keywords and articles already used only).
             "reminders": reminders_for_context(context),
+            "translation_available": False,
+            "customer_locale": context.locale,
         }
     suggestions = suggestions_for_context(context)
     return {
         "disabled": False,
         "conversation_id": context.conversation.pk,
+        "translation_available": translation_available(),
+        "customer_locale": context.locale,
         "suggestions": [suggestion_for_panel(s) for s in suggestions],
         "articles": relevant_articles_for_context(context),
         "summary": summary_for_context(context),
@@ -621,10 +627,13 @@ def copilot_prepare(*, conversation_id: int) -> None:
     summary_for_context(context)
 
 
-def handoff_package(conversation: Conversation) -> dict:
+def handoff_package(conversation: Conversation, *, viewer=None) -> dict:
     """The handoff card with the copilot's summary in place of the bare first/latest quote, unless the
-    customer chose no AI at all."""
-    from cxhub.conversations.selectors import handoff_card
+    customer chose no AI at all. With a `viewer` (a staff member's console) it also carries the private notes,
+    that viewer's rating of the handoff and the flagged AI answers; without one (webhooks) it never does."""
+    from cxhub.conversations.selectors import handoff_card, handoff_rating_by, notes_for_staff
+
+    from .feedback import flags_for_conversation
 
     card = handoff_card(conversation)
     if copilot_allowed(conversation):
@@ -632,4 +641,8 @@ def handoff_package(conversation: Conversation) -> dict:
         card["summary"] = summary["text"]
         card["summary_detail"] = summary
     card["compliance_reminders"] = compliance_reminders(conversation_id=conversation.pk)
+    if viewer is not None:
+        card["notes"] = notes_for_staff(conversation)
+        card["my_handoff_rating"] = handoff_rating_by(conversation, viewer)
+        card["flags"] = flags_for_conversation(conversation)
     return card

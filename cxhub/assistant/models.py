@@ -75,6 +75,7 @@ class AssistantDecision(models.Model):
         DRAFT = "draft", "Draft for approval"
         SUGGESTION = "suggestion", "Suggestion to an agent"
         SUMMARY = "summary", "Conversation summary"
+        TRANSLATION = "translation", "Translation for an agent"
 
     class Outcome(models.TextChoices):
         ANSWERED = "answered", "Answered from an article"
@@ -82,6 +83,8 @@ class AssistantDecision(models.Model):
         GROUNDING_REJECTED = "grounding_rejected", "LLM reply rejected, article's own answer used"
         ABSTAINED = "abstained", "Not sure: offered a person"
         SUPPRESSED = "suppressed", "Not sent: a person owns the conversation"
+        TRANSLATED = "translated", "Translated by the LLM"
+        FAILED = "failed", "The LLM failed"
 
     kind = models.CharField(max_length=12, choices=Kind.choices)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
@@ -218,3 +221,37 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft {self.pk} ({self.status})"
+
+
+class AnswerFlag(models.Model):
+    """An agent says an AI answer was wrong: a work item for whoever keeps the knowledge base right."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        FIXED = "fixed", "Fixed"
+        DISMISSED = "dismissed", "Dismissed"
+
+    conversation = models.ForeignKey("conversations.Conversation", on_delete=models.CASCADE, related_name="flags")
+    message = models.ForeignKey("conversations.Message", on_delete=models.CASCADE, related_name="flags")
+    decision = models.ForeignKey(AssistantDecision, null=True, blank=True, on_delete=models.SET_NULL)
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="answer_flags"
+    )
+    note = models.TextField(blank=True)
+    suggested_article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="The right article."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Flag {self.pk} on conversation {self.conversation_id} ({self.status})"

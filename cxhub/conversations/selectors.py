@@ -91,6 +91,7 @@ def inbox_row(conversation: Conversation) -> dict:
         "id": conversation.pk,
         "customer": str(conversation.customer),
         "status": conversation.status,
+        "outcome": conversation.outcome,
         "owner": conversation.owner,
         "agent_id": conversation.agent_id,
         "agent_name": agent_display_name(conversation.agent),
@@ -100,6 +101,7 @@ def inbox_row(conversation: Conversation) -> dict:
         "queued_at": conversation.queued_at.isoformat() if conversation.queued_at else None,
         "priority": conversation.priority,
         "team_id": conversation.team_id,
+        "team": {"id": conversation.team_id, "name": conversation.team.name} if conversation.team_id else None,
         "escalation_reason": conversation.escalation_reason,
         "last_message": last.text[:140] if last else "",
         "last_seq": conversation.last_seq,
@@ -111,7 +113,7 @@ def inbox_list(*, include_closed: bool = False, limit: int = 200, visible=None) 
     """Every conversation waiting for a person (highest priority, then oldest first), then the most recently
     active others; only those in `visible` (a queryset from access.conversations_visible) when given."""
     conversations: QuerySet[Conversation] = (visible if visible is not None else Conversation.objects).select_related(
-        "customer", "agent"
+        "customer", "agent", "team"
     )
     if not include_closed:
         conversations = conversations.filter(status=Conversation.Status.OPEN)
@@ -145,7 +147,7 @@ def handoff_card(conversation: Conversation) -> dict:
     previous = (
         customer.conversations.exclude(pk=conversation.pk)
         .order_by("-created_at")
-        .values("id", "status", "created_at")[:10]
+        .values("id", "status", "channel", "outcome", "created_at")[:10]
     )
     handoffs = [e for e in events if e.kind == ConversationEvent.Kind.HANDOFF_REQUESTED]
     summary = ""
@@ -161,9 +163,12 @@ def handoff_card(conversation: Conversation) -> dict:
             "email": customer.email,
             "identified": customer.is_identified,
             "locale": customer.locale,
-            "previous_conversations": [
-                {"id": p["id"], "status": p["status"], "created_at": p["created_at"].isoformat()} for p in previous
-            ],
+            "phone": customer.phone,
+            "email_verified": customer.email_verified,
+            "phone_verified": customer.phone_verified,
+            "vip": customer.is_vip,
+            "segment": customer.segment,
+            "previous_conversations": [{**p, "created_at": p["created_at"].isoformat()} for p in previous],
         },
         "reason": conversation.escalation_reason,
         "signals": handoffs[-1].data.get("signals", []) if handoffs else [],
@@ -301,3 +306,28 @@ def customer_conversation(*, customer: Customer, public_id: object, default: Con
 
         raise ConversationError("conversation_unknown", "No such conversation.")
     return conversation
+
+
+def note_for_staff(note) -> dict:
+    return {
+        "id": note.pk,
+        "author_name": agent_display_name(note.author),
+        "author_id": note.author_id,
+        "text": note.text,
+        "created_at": note.created_at.isoformat(),
+    }
+
+
+def notes_for_staff(conversation: Conversation) -> list[dict]:
+    """Private notes, oldest first. Staff only: never in anything built for the visitor."""
+    return [note_for_staff(n) for n in conversation.notes.select_related("author").order_by("id")]
+
+
+def handoff_rating_by(conversation: Conversation, agent) -> dict | None:
+    """This agent's latest rating of the conversation's handoff card, or None."""
+    event = (
+        conversation.events.filter(kind=ConversationEvent.Kind.HANDOFF_RATED, actor_agent_id=agent.pk)
+        .order_by("-id")
+        .first()
+    )
+    return None if event is None else {"score": event.data.get("score"), "comment": event.data.get("comment", "")}

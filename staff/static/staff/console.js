@@ -227,6 +227,139 @@
       topic_vulnerability: "may be vulnerable",
       sessionExpired: "Your session has ended. Redirecting to the login page…",
       sessionTitle: "Signed out",
+      // Issue 6: filters, closed list, notifications, notes, canned responses, copilot, ratings, flags.
+      dashboard: "Dashboard",
+      sound: "Sound",
+      soundTitle: "Beep when someone new waits for a person",
+      soundOnTitle: "Sound on: a beep when someone new waits for a person. Click to turn it off.",
+      soundOffTitle: "Sound off. Click to beep when someone new waits for a person.",
+      titleNewHandoff: "New handoff",
+      filters: "Filters",
+      filterTeam: "Team",
+      filterChannel: "Channel",
+      filterLocale: "Language",
+      filterStatus: "Status",
+      filterAny: "All",
+      filterNoTeam: "No team",
+      filterClear: "Clear filters",
+      filterSummary: "Filtered: {shown} of {total} shown.",
+      filterStatus_queue: "Waiting for a person",
+      filterStatus_ai: "With the AI",
+      filterStatus_agent: "With a person",
+      filterStatus_closed: "Closed",
+      channel_whatsapp: "WhatsApp",
+      priorityTag: "Priority {n}",
+      sectionClosed: "Closed",
+      emptyClosed: "No closed conversations.",
+      loadingClosed: "Loading closed conversations…",
+      closedLoadFailed: "Closed conversations could not be loaded.",
+      closeTitle: "How did it end?",
+      closeConfirm: "Close the conversation",
+      outcome_resolved: "Resolved",
+      outcome_follow_up: "Needs a follow-up",
+      outcome_no_response: "The customer stopped answering",
+      outcome_not_resolved: "Not resolved",
+      outcome_spam: "Spam",
+      composerMode: "What you write",
+      modeReply: "Reply",
+      modeNote: "Private note",
+      noteBanner: "Private note — the customer never sees this",
+      notePlaceholder: "A note for your colleagues… (Enter to add, Shift+Enter for a new line)",
+      noteHint: "Only staff see notes.",
+      addNote: "Add note",
+      noteLabel: "Private note",
+      noteNotSaved: "Not saved.",
+      cannedButton: "Canned",
+      cannedTitle: "Canned responses (or type / at the start of a reply)",
+      cannedTitleShort: "Canned responses",
+      cannedSearch: "Find a canned response",
+      cannedLoading: "Loading canned responses…",
+      cannedNone: "No canned response matches.",
+      cannedNoneAtAll: "No canned responses yet: admins add them in Django admin.",
+      cannedFailed: "Canned responses could not be loaded.",
+      cannedMissing: "Check before sending: nothing to fill in for {names}.",
+      copilotTitle: "Copilot",
+      copilotLoading: "Updating…",
+      copilotFailed: "The copilot could not be reached.",
+      copilotDisabled: "The customer chose to talk only to a person: no AI reads or drafts for this conversation.",
+      suggestionsTitle: "Suggested replies",
+      noSuggestions: "No suggestion for the customer's last message.",
+      suggestionSource: "From “{title}”",
+      insert: "Insert",
+      insertTitle: "Put it in the reply box to edit before sending",
+      sendSuggestion: "Send",
+      sendSuggestionTitle: "Send it to the customer as it is",
+      suggestionTakeOver: "Take over the conversation to use a suggestion.",
+      articlesTitle: "Relevant articles",
+      articleSearch: "Search the knowledge base",
+      search: "Search",
+      noArticles: "No article matches.",
+      insertArticleTitle: "Put this article's answer in the reply box",
+      copilotLang: "The customer writes in {customer}; the console is in {agent}.",
+      lang_en: "English",
+      lang_fr: "French",
+      translateCustomer: "Translate their last message",
+      translateReply: "Translate my reply",
+      translating: "Translating…",
+      translationUnavailable: "No translation: {reason}",
+      translationFailed: "The translation could not be fetched.",
+      translationOfCustomer: "Their last message, in {lang}:",
+      translationOfReply: "Your reply, in {lang}:",
+      useTranslation: "Use this as my reply",
+      translateNothing: "The customer has not written anything to translate.",
+      translateEmptyReply: "Write a reply first, then translate it.",
+      ratingTitle: "How useful was this handoff?",
+      ratingComment: "What was missing? (optional)",
+      ratingSend: "Rate",
+      ratingSaved: "Thank you: you rated this handoff {score}/5.",
+      ratingYours: "Your rating: {score}/5.",
+      ratingPickFirst: "Choose 1 to 5 stars first.",
+      flag: "Flag as wrong",
+      flagTitle: "Tell the knowledge-base team this AI answer is wrong",
+      flagArticle: "The right article (optional)",
+      flagArticleNone: "I don't know",
+      flagNote: "What is wrong? (optional)",
+      flagSend: "Flag it",
+      flagged: "Flagged",
+      flaggedTitle: "Flagged as wrong for the knowledge-base team",
+      flagDone: "Flagged for the knowledge-base team.",
+      provenance_ai: "AI",
+      provenance_human: "Person",
+      provenanceTitle_ai: "Written by the AI assistant",
+      provenanceTitle_human: "Written by a person",
+      factPhone: "Phone",
+      factVerification: "Verified",
+      factVip: "VIP",
+      factSegment: "Segment",
+      verifiedEmail: "email verified",
+      verifiedPhone: "phone verified",
+      unverifiedEmail: "email not verified",
+      unverifiedPhone: "phone not verified",
+      nothingVerified: "nothing verified",
+      vipCustomer: "VIP customer",
+      shortcutsButton: "Keyboard shortcuts (?)",
+      shortcutsTitle: "Keyboard shortcuts",
+      shortcutsIntro: "When you are not typing in a field:",
+      shortcutMove: "Next / previous AI draft awaiting approval",
+      shortcutApprove: "Approve the selected draft",
+      shortcutEdit: "Edit the selected draft, then send your version",
+      shortcutReject: "Reject the selected draft (type the reason, then Enter)",
+      shortcutHelp: "Show or hide this help",
+      shortcutEscape: "Close this help, a form or a picker",
+      shortcutCanned: "At the start of a reply: canned responses",
+      closeDialog: "Close",
+      withKey: "{label} ({key})",
+      error_note_invalid: "A note needs some text, and not too much of it.",
+      error_comment_invalid: "The comment is too long (1000 characters at most).",
+      error_nothing_to_rate: "Nobody handed this conversation to a person: there is no handoff to rate.",
+      error_score_invalid: "Choose 1 to 5 stars.",
+      error_not_an_ai_answer: "Only an answer written by the AI can be flagged.",
+      error_message_unknown: "That message could not be found.",
+      error_article_unknown: "That article could not be found.",
+      error_suggestion_invalid: "That suggestion could not be used.",
+      error_suggestion_unknown: "That suggestion no longer exists.",
+      error_outcome_invalid: "Choose how the conversation ended.",
+      error_type_unknown: "The server does not support this action yet.",
     },
     fr: {
       agentConsole: "Console agent",
@@ -444,6 +577,139 @@
       topic_vulnerability: "peut-être vulnérable",
       sessionExpired: "Votre session a expiré. Redirection vers la page de connexion…",
       sessionTitle: "Déconnecté",
+      // Ticket 6 : filtres, conversations fermées, alertes, notes, réponses types, copilote, notes de transfert, signalements.
+      dashboard: "Tableau de bord",
+      sound: "Son",
+      soundTitle: "Un bip quand une nouvelle personne attend",
+      soundOnTitle: "Son activé : un bip quand une nouvelle personne attend. Cliquez pour le couper.",
+      soundOffTitle: "Son coupé. Cliquez pour entendre un bip quand une nouvelle personne attend.",
+      titleNewHandoff: "Nouveau transfert",
+      filters: "Filtres",
+      filterTeam: "Équipe",
+      filterChannel: "Canal",
+      filterLocale: "Langue",
+      filterStatus: "État",
+      filterAny: "Tous",
+      filterNoTeam: "Sans équipe",
+      filterClear: "Effacer les filtres",
+      filterSummary: "Filtré : {shown} sur {total} affichées.",
+      filterStatus_queue: "En attente d’une personne",
+      filterStatus_ai: "Avec l’IA",
+      filterStatus_agent: "Avec une personne",
+      filterStatus_closed: "Fermées",
+      channel_whatsapp: "WhatsApp",
+      priorityTag: "Priorité {n}",
+      sectionClosed: "Fermées",
+      emptyClosed: "Aucune conversation fermée.",
+      loadingClosed: "Chargement des conversations fermées…",
+      closedLoadFailed: "Impossible de charger les conversations fermées.",
+      closeTitle: "Comment s’est-elle terminée ?",
+      closeConfirm: "Fermer la conversation",
+      outcome_resolved: "Résolue",
+      outcome_follow_up: "À suivre",
+      outcome_no_response: "Le client ne répond plus",
+      outcome_not_resolved: "Non résolue",
+      outcome_spam: "Indésirable",
+      composerMode: "Ce que vous écrivez",
+      modeReply: "Réponse",
+      modeNote: "Note privée",
+      noteBanner: "Note privée — le client ne la voit jamais",
+      notePlaceholder: "Une note pour vos collègues… (Entrée pour ajouter, Maj+Entrée pour un saut de ligne)",
+      noteHint: "Seule l’équipe voit les notes.",
+      addNote: "Ajouter la note",
+      noteLabel: "Note privée",
+      noteNotSaved: "Non enregistrée.",
+      cannedButton: "Réponses types",
+      cannedTitle: "Réponses types (ou tapez / au début d’une réponse)",
+      cannedTitleShort: "Réponses types",
+      cannedSearch: "Chercher une réponse type",
+      cannedLoading: "Chargement des réponses types…",
+      cannedNone: "Aucune réponse type ne correspond.",
+      cannedNoneAtAll: "Pas encore de réponse type : les administrateurs les ajoutent dans l’admin Django.",
+      cannedFailed: "Impossible de charger les réponses types.",
+      cannedMissing: "À vérifier avant d’envoyer : rien pour remplir {names}.",
+      copilotTitle: "Copilote",
+      copilotLoading: "Mise à jour…",
+      copilotFailed: "Le copilote est injoignable.",
+      copilotDisabled: "Le client a choisi de parler uniquement à une personne : aucune IA ne lit ni ne rédige pour cette conversation.",
+      suggestionsTitle: "Réponses suggérées",
+      noSuggestions: "Aucune suggestion pour le dernier message du client.",
+      suggestionSource: "D’après « {title} »",
+      insert: "Insérer",
+      insertTitle: "La mettre dans la zone de réponse pour la modifier avant d’envoyer",
+      sendSuggestion: "Envoyer",
+      sendSuggestionTitle: "L’envoyer au client telle quelle",
+      suggestionTakeOver: "Prenez la main pour utiliser une suggestion.",
+      articlesTitle: "Articles utiles",
+      articleSearch: "Chercher dans la base de connaissances",
+      search: "Chercher",
+      noArticles: "Aucun article ne correspond.",
+      insertArticleTitle: "Mettre la réponse de cet article dans la zone de réponse",
+      copilotLang: "Le client écrit en {customer} ; la console est en {agent}.",
+      lang_en: "anglais",
+      lang_fr: "français",
+      translateCustomer: "Traduire son dernier message",
+      translateReply: "Traduire ma réponse",
+      translating: "Traduction…",
+      translationUnavailable: "Pas de traduction : {reason}",
+      translationFailed: "Impossible d’obtenir la traduction.",
+      translationOfCustomer: "Son dernier message, en {lang} :",
+      translationOfReply: "Votre réponse, en {lang} :",
+      useTranslation: "En faire ma réponse",
+      translateNothing: "Le client n’a encore rien écrit à traduire.",
+      translateEmptyReply: "Écrivez d’abord une réponse, puis traduisez-la.",
+      ratingTitle: "Ce transfert vous a-t-il été utile ?",
+      ratingComment: "Que manquait-il ? (facultatif)",
+      ratingSend: "Noter",
+      ratingSaved: "Merci : vous avez noté ce transfert {score}/5.",
+      ratingYours: "Votre note : {score}/5.",
+      ratingPickFirst: "Choisissez d’abord de 1 à 5 étoiles.",
+      flag: "Signaler une erreur",
+      flagTitle: "Signaler à l’équipe de la base de connaissances que cette réponse de l’IA est fausse",
+      flagArticle: "Le bon article (facultatif)",
+      flagArticleNone: "Je ne sais pas",
+      flagNote: "Qu’est-ce qui ne va pas ? (facultatif)",
+      flagSend: "Signaler",
+      flagged: "Signalée",
+      flaggedTitle: "Signalée comme fausse à l’équipe de la base de connaissances",
+      flagDone: "Signalée à l’équipe de la base de connaissances.",
+      provenance_ai: "IA",
+      provenance_human: "Personne",
+      provenanceTitle_ai: "Écrit par l’assistant IA",
+      provenanceTitle_human: "Écrit par une personne",
+      factPhone: "Téléphone",
+      factVerification: "Vérifié",
+      factVip: "VIP",
+      factSegment: "Segment",
+      verifiedEmail: "e-mail vérifié",
+      verifiedPhone: "téléphone vérifié",
+      unverifiedEmail: "e-mail non vérifié",
+      unverifiedPhone: "téléphone non vérifié",
+      nothingVerified: "rien de vérifié",
+      vipCustomer: "Client VIP",
+      shortcutsButton: "Raccourcis clavier (?)",
+      shortcutsTitle: "Raccourcis clavier",
+      shortcutsIntro: "Quand vous n’écrivez pas dans un champ :",
+      shortcutMove: "Brouillon de l’IA suivant / précédent à valider",
+      shortcutApprove: "Valider le brouillon choisi",
+      shortcutEdit: "Modifier le brouillon choisi, puis envoyer votre version",
+      shortcutReject: "Refuser le brouillon choisi (tapez la raison, puis Entrée)",
+      shortcutHelp: "Afficher ou masquer cette aide",
+      shortcutEscape: "Fermer cette aide, un formulaire ou une liste",
+      shortcutCanned: "Au début d’une réponse : réponses types",
+      closeDialog: "Fermer",
+      withKey: "{label} ({key})",
+      error_note_invalid: "Une note doit contenir du texte, sans être trop longue.",
+      error_comment_invalid: "Le commentaire est trop long (1000 caractères au plus).",
+      error_nothing_to_rate: "Personne n’a transmis cette conversation à une personne : il n’y a pas de transfert à noter.",
+      error_score_invalid: "Choisissez de 1 à 5 étoiles.",
+      error_not_an_ai_answer: "Seule une réponse écrite par l’IA peut être signalée.",
+      error_message_unknown: "Ce message est introuvable.",
+      error_article_unknown: "Cet article est introuvable.",
+      error_suggestion_invalid: "Cette suggestion ne peut pas être utilisée.",
+      error_suggestion_unknown: "Cette suggestion n’existe plus.",
+      error_outcome_invalid: "Choisissez comment la conversation s’est terminée.",
+      error_type_unknown: "Le serveur ne prend pas encore en charge cette action.",
     },
   };
 
@@ -594,6 +860,12 @@
     pending: new Map(), // client_id -> {conversationId, text, status, node}
     conv: null, // the selected conversation
     agents: new Map(), // agent id -> row of GET /api/staff/agents or an agent.presence frame
+    closedRows: new Map(), // closed conversations, loaded on demand
+    closedLoaded: false,
+    closedLoading: false,
+    alerts: 0, // new handoffs not yet looked at, for the page title
+    pendingNotes: new Map(), // client_id -> {conversationId, text, node}
+    mode: "reply", // what the composer writes: "reply" to the customer or a private "note"
   };
 
   function newConversationView(id, hint) {
@@ -615,6 +887,17 @@
       whyTimer: null,
       gapTimer: null,
       typingTimer: null,
+      notes: new Map(), // note id -> note
+      flagged: new Set(), // seqs of AI answers flagged as wrong
+      flagging: null, // seq of the answer whose flag waits for the server
+      copilot: null,
+      copilotTimer: null,
+      shownSuggestions: new Map(), // suggestion id -> suggestion the panel showed
+      usedSuggestions: new Set(),
+      sentSinceSuggestions: false,
+      insertedSuggestion: null, // id of the suggestion put in the composer
+      rating: null, // this agent's handoff rating {score, comment}
+      ratingBusy: false,
     };
   }
 
@@ -629,12 +912,14 @@
       ai: $("[data-testid=inbox-ai]"),
       mine: $("[data-testid=inbox-mine]"),
       others: $("[data-testid=inbox-others]"),
+      closed: $("[data-testid=inbox-closed]"),
     },
     counts: {
       queue: $("[data-count=queue]"),
       ai: $("[data-count=ai]"),
       mine: $("[data-count=mine]"),
       others: $("[data-count=others]"),
+      closed: $("[data-count=closed]"),
     },
     placeholder: $("#conv-placeholder"),
     view: $("#conv-view"),
@@ -690,6 +975,49 @@
     teamSection: $('[data-section="team"]'),
     teamList: $("[data-testid=team-list]"),
     teamCount: $("[data-count=team]"),
+    closedSection: $('[data-section="closed"]'),
+    closedLoadingNote: $("[data-testid=closed-loading]"),
+    filterSelects: $$("[data-filter]"),
+    filterSummary: $("[data-testid=filter-summary]"),
+    filterSummaryText: $(".filters__summary-text"),
+    filterClear: $("[data-testid=filter-clear]"),
+    sound: $("[data-testid=sound-toggle]"),
+    shortcutsButton: $("[data-testid=shortcuts-help]"),
+    shortcuts: $("[data-testid=shortcuts-overlay]"),
+    shortcutsDialog: $("#shortcuts .overlay__dialog"),
+    shortcutsClose: $("[data-testid=shortcuts-close]"),
+    closePanel: $("[data-testid=close-panel]"),
+    closeCancel: $("[data-testid=close-cancel]"),
+    modeTabs: $$(".composer__tab"),
+    noteBanner: $("[data-testid=note-banner]"),
+    warning: $("[data-testid=canned-missing]"),
+    cannedButton: $("[data-testid=canned-open]"),
+    cannedPicker: $("[data-testid=canned-picker]"),
+    cannedSearch: $("[data-testid=canned-search]"),
+    cannedList: $("[data-testid=canned-list]"),
+    cannedEmpty: $("[data-testid=canned-empty]"),
+    copilot: $("[data-testid=copilot]"),
+    copilotStatus: $("[data-testid=copilot-status]"),
+    copilotDisabled: $("[data-testid=copilot-disabled]"),
+    copilotTranslate: $("[data-testid=copilot-translate]"),
+    copilotLang: $("#copilot-lang"),
+    translateCustomer: $("[data-testid=translate-customer]"),
+    translateReply: $("[data-testid=translate-reply]"),
+    translation: $("[data-testid=translation]"),
+    suggestionsBlock: $("#copilot-suggestions-block"),
+    suggestions: $("[data-testid=suggestions]"),
+    noSuggestions: $("#copilot-no-suggestions"),
+    articleSearchForm: $("[data-testid=article-search-form]"),
+    articleSearch: $("[data-testid=article-search]"),
+    articles: $("[data-testid=articles]"),
+    noArticles: $("#copilot-no-articles"),
+    rating: $("[data-testid=handoff-rating]"),
+    ratingForm: $("#rating-form"),
+    ratingRadios: $$(".stars__radio"),
+    ratingStars: $$(".stars__star"),
+    ratingComment: $("[data-testid=rating-comment]"),
+    ratingSend: $("[data-testid=rating-send]"),
+    ratingStatus: $("[data-testid=rating-status]"),
   };
 
   function applyStaticStrings() {
@@ -843,7 +1171,13 @@
         if (frame.agent) onAgentPresence(frame.agent);
         break;
       case "ack":
-        onAck(frame);
+        if (typeof frame.note_id === "number") onNoteAck(frame);
+        else if (typeof frame.flag_id === "number") onFlagAck(frame);
+        else if (Object.prototype.hasOwnProperty.call(frame, "rated")) onRatedAck(frame);
+        else onAck(frame);
+        break;
+      case "note":
+        if (frame.note) onNote(frame.conversation_id, frame.note);
         break;
       case "error":
         onError(frame);
@@ -892,7 +1226,9 @@
       state.rows.delete(row.id);
       state.fresh.delete(row.id);
       state.unread.delete(row.id);
+      if (state.closedLoaded) state.closedRows.set(row.id, row);
     } else {
+      state.closedRows.delete(row.id);
       state.rows.set(row.id, row);
       if (row.owner === "queue" && (!previous || previous.owner !== "queue" || previous.status === "closed")) {
         markFresh(row.id);
@@ -919,6 +1255,7 @@
   function markFresh(id) {
     if (state.conv && state.conv.id === id) return;
     state.fresh.set(id, Date.now());
+    announceHandoff();
     const section = $('[data-section="queue"]');
     if (section) {
       section.classList.remove("is-pulsing");
@@ -1035,8 +1372,15 @@
         conv.maxSeq = Math.max(conv.maxSeq, message.seq);
       }
     }
+    conv.notes.clear();
+    for (const note of list(card.notes)) if (note && typeof note.id === "number") conv.notes.set(note.id, note);
+    conv.flagged = new Set(list(card.flags).map((flag) => flag && flag.message_seq).filter((seq) => typeof seq === "number"));
+    conv.rating = card.my_handoff_rating && typeof card.my_handoff_rating.score === "number" ? card.my_handoff_rating : null;
     renderTranscript(true);
     renderCard();
+    renderRating();
+    if (!conv.copilot) copilotLoad(conv);
+    if (conv.status !== "closed") cannedLoad(conv); // ready before the agent types "/"
     if (!row) lookUpRow(conv);
     renderConversationHeader();
     renderConversationState();
@@ -1045,7 +1389,9 @@
     // Messages sent before a reconnect and never acknowledged: send them again (same client_id).
     for (const [clientId, pending] of state.pending) {
       if (pending.conversationId === conv.id && pending.status === "sending") {
-        send({ type: "message.send", conversation_id: conv.id, client_id: clientId, text: pending.text });
+        const frame = { type: "message.send", conversation_id: conv.id, client_id: clientId, text: pending.text };
+        if (typeof pending.suggestionId === "number") frame.suggestion_id = pending.suggestionId;
+        send(frame);
       }
     }
   }
@@ -1074,6 +1420,7 @@
       hideTyping();
       // With a person (or waiting for one), routing still records what the customer's words show.
       if (conv.owner === "agent" || conv.owner === "queue") scheduleWhyRefresh(conv);
+      scheduleCopilotRefresh(conv);
     }
     addMessage(message);
     sendRead();
@@ -1133,8 +1480,26 @@
       pending.status = "failed";
       if (pending.node) markPendingFailed(pending, frame.client_id);
     }
+    if (typeof frame.client_id === "string" && state.pendingNotes.has(frame.client_id)) {
+      const pending = state.pendingNotes.get(frame.client_id);
+      state.pendingNotes.delete(frame.client_id);
+      if (pending.node) {
+        pending.node.classList.add("is-failed");
+        const status = pending.node.querySelector(".note__status");
+        if (status) status.textContent = t("noteNotSaved");
+      }
+    }
     const conv = state.conv;
     if (conv) clearBusy(conv);
+    // A flag or a rating refused (they carry no client_id): the form is usable again.
+    if (conv && conv.flagging !== null && typeof frame.client_id !== "string") {
+      conv.flagging = null;
+      renderFlagForms();
+    }
+    if (conv && conv.ratingBusy && typeof frame.client_id !== "string") {
+      conv.ratingBusy = false;
+      renderRating();
+    }
     if (code.startsWith("draft_") || code.startsWith("message_")) approvalsIdle();
     if (code === "presence_invalid" || code === "capacity_invalid") presenceIdle();
     renderConversationState();
@@ -1166,18 +1531,26 @@
   const itemNodes = new Map(); // conversation id -> <li>
 
   function groupOf(row) {
+    if (row.status === "closed") return "closed";
     if (row.owner === "queue") return "queue";
     if (row.owner === "ai") return "ai";
     return row.agent_id === me.id ? "mine" : "others";
   }
 
   function renderInbox() {
-    const groups = { queue: [], mine: [], ai: [], others: [] };
-    for (const row of state.rows.values()) {
-      if (row.status === "closed") continue;
+    const groups = { queue: [], mine: [], ai: [], others: [], closed: [] };
+    let total = 0;
+    let waiting = 0;
+    const candidates = [...state.rows.values(), ...(state.closedLoaded ? state.closedRows.values() : [])];
+    for (const row of candidates) {
       const group = groupOf(row);
-      if (groups[group]) groups[group].push(row);
+      if (!groups[group]) continue;
+      if (group === "closed" && state.rows.has(row.id)) continue;
+      total += 1;
+      if (group === "queue") waiting += 1;
+      if (rowMatches(row)) groups[group].push(row);
     }
+    if (!waiting) state.alerts = 0;
     const byQueuedAt = (a, b) =>
       (parseTime(a.queued_at) ?? parseTime(a.updated_at) ?? 0) - (parseTime(b.queued_at) ?? parseTime(b.updated_at) ?? 0) ||
       a.id - b.id;
@@ -1186,6 +1559,7 @@
     groups.mine.sort(byRecent);
     groups.ai.sort(byRecent);
     groups.others.sort(byRecent);
+    groups.closed.sort(byRecent);
 
     const seen = new Set();
     for (const [group, rows] of Object.entries(groups)) {
@@ -1201,16 +1575,23 @@
         if (list.children[index] !== item) list.insertBefore(item, list.children[index] || null);
       });
       while (list.children.length > rows.length) list.lastElementChild.remove();
+      if (group === "closed" && !state.closedLoaded) {
+        el.counts.closed.textContent = "…";
+        list.parentElement.classList.remove("is-empty");
+        continue;
+      }
       el.counts[group].textContent = String(rows.length);
       list.parentElement.classList.toggle("is-empty", rows.length === 0);
     }
+    renderFilterSummary(Object.values(groups).reduce((sum, rows) => sum + rows.length, 0), total);
+    fillFilterOptions();
     for (const [id, item] of itemNodes) {
       if (!seen.has(id)) {
         item.remove();
         itemNodes.delete(id);
       }
     }
-    updateTitle(groups.queue.length);
+    updateTitle(waiting);
     renderApprovals();
     tickClocks();
   }
@@ -1275,6 +1656,12 @@
     if (row.autonomy_level === "human_only") {
       tags.append(h("span", { class: "tag tag--level", text: t("level_human_only") }));
     }
+    if (group === "queue" && Number(row.priority) > 0) {
+      tags.append(h("span", { class: "tag tag--priority", "data-testid": "priority", text: t("priorityTag", { n: row.priority }) }));
+    }
+    if (group === "closed" && row.outcome) {
+      tags.append(h("span", { class: "tag tag--outcome", "data-testid": "outcome", text: tOr(`outcome_${row.outcome}`, humanize(row.outcome)) }));
+    }
     if (row.channel && row.channel !== "widget") tags.append(h("span", { class: "tag", text: tOr(`channel_${row.channel}`, row.channel) }));
     if (row.locale) tags.append(h("span", { class: "tag tag--locale", text: String(row.locale).toUpperCase() }));
     tags.hidden = tags.childElementCount === 0;
@@ -1311,7 +1698,8 @@
   }
 
   function updateTitle(waiting) {
-    const title = waiting > 0 ? `(${waiting}) ${t("appName")}` : t("appName");
+    let title = waiting > 0 ? `(${waiting}) ${t("appName")}` : t("appName");
+    if (state.alerts > 0) title = `(${state.alerts}) ${t("titleNewHandoff")}`;
     if (document.title !== title) document.title = title;
   }
 
@@ -1328,6 +1716,8 @@
     if (previous) {
       saveDraft(previous.id);
       stopTyping();
+      suggestionsLeft(previous);
+      clearTimeout(previous.copilotTimer);
       clearTimeout(previous.gapTimer);
       clearTimeout(previous.busyTimer);
       clearTimeout(previous.typingTimer);
@@ -1335,9 +1725,13 @@
       if (previous.transferring) clearTimeout(previous.transferring.timer);
     }
     closeTransfer();
+    closeClosePanel();
+    cannedClose();
+    const wasQueued = state.fresh.has(id) || (state.known.get(id) && state.known.get(id).owner === "queue");
     state.conv = newConversationView(id, hint);
     state.fresh.delete(id);
     state.unread.delete(id);
+    if (wasQueued) state.alerts = 0;
     const row = state.known.get(id);
     if (row) syncFromRow(row);
     if (window.location.hash !== `#c${id}`) history.replaceState(null, "", `#c${id}`);
@@ -1351,10 +1745,15 @@
     el.cardPlaceholder.hidden = false;
     el.cardBody.hidden = true;
     el.card.removeAttribute("data-conversation-id");
+    setMode("reply");
+    hideWarning();
+    resetCopilot();
+    el.rating.hidden = true;
     renderConversationHeader();
     renderConversationState();
     renderInbox();
     send({ type: "conversation.open", conversation_id: id });
+    document.dispatchEvent(new CustomEvent("cxhub:conversation", { detail: { id } }));
   }
 
   function saveDraft(id) {
@@ -1427,9 +1826,15 @@
     el.view.dataset.mine = mine ? "true" : "false";
     el.view.dataset.status = conv.status || "";
 
-    el.reply.disabled = !canReply;
+    const noteMode = state.mode === "note";
+    const canNote = online && conv.loaded;
+    if (!canClose) closeClosePanel();
+    el.reply.disabled = noteMode ? !canNote : !canReply;
+    el.cannedButton.disabled = el.reply.disabled;
+    if (el.reply.disabled) cannedClose();
     let placeholder;
-    if (!open) placeholder = t("replyClosed");
+    if (noteMode) placeholder = canNote ? t("notePlaceholder") : t("replyOffline");
+    else if (!open) placeholder = t("replyClosed");
     else if (!online) placeholder = t("replyOffline");
     else if (mine) placeholder = t("replyPlaceholder");
     else if (conv.owner === "queue") placeholder = t("replyQueue");
@@ -1439,17 +1844,19 @@
     el.reply.placeholder = placeholder;
     el.hint.textContent = canReply ? t("replyHint") : "";
     el.hint.classList.toggle("is-warning", false);
-    if (mine && open && conv.autonomy === "human_only") {
+    if (noteMode) el.hint.textContent = canNote ? t("noteHint") : "";
+    else if (mine && open && conv.autonomy === "human_only") {
       el.hint.textContent = t("humanOnlyHint");
       el.hint.classList.add("is-warning");
     }
     updateSendButton();
+    renderSuggestionButtons();
   }
 
   function updateSendButton() {
     const conv = state.conv;
     const length = el.reply.value.length;
-    const canReply = !el.reply.disabled && conv && isMine(conv);
+    const canReply = !el.reply.disabled && conv && (state.mode === "note" || isMine(conv));
     el.send.disabled = !canReply || el.reply.value.trim() === "" || length > MAX_REPLY_CHARS;
     el.counter.textContent = length > MAX_REPLY_CHARS * 0.8 ? `${length} / ${MAX_REPLY_CHARS}` : "";
     el.counter.classList.toggle("is-over", length > MAX_REPLY_CHARS);
@@ -1485,11 +1892,35 @@
     if (send({ type: "conversation.hand_back", conversation_id: conv.id, note })) setBusy(conv, "hand_back");
   }
 
+  // Close asks how it ended first: the outcome feeds the dashboard and the follow-ups.
   function closeConversation() {
     const conv = state.conv;
     if (!conv || el.close.disabled) return;
+    if (!el.closePanel.hidden) return closeClosePanel();
+    closeTransfer();
+    el.closePanel.hidden = false;
+    el.close.setAttribute("aria-expanded", "true");
+    const checked = el.closePanel.querySelector("input[name=outcome]:checked") || el.closePanel.querySelector("input[name=outcome]");
+    if (checked) checked.focus();
+  }
+
+  function closeClosePanel() {
+    if (!el.closePanel || el.closePanel.hidden) return;
+    el.closePanel.hidden = true;
+    el.close.setAttribute("aria-expanded", "false");
+  }
+
+  function submitClose(event) {
+    event.preventDefault();
+    const conv = state.conv;
+    if (!conv || el.close.disabled) return;
+    const picked = el.closePanel.querySelector("input[name=outcome]:checked");
+    const outcome = picked ? picked.value : "resolved";
     stopTyping();
-    if (send({ type: "conversation.close", conversation_id: conv.id, outcome: "resolved" })) setBusy(conv, "close");
+    if (send({ type: "conversation.close", conversation_id: conv.id, outcome })) {
+      setBusy(conv, "close");
+      closeClosePanel();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1501,7 +1932,7 @@
 
   function noteTyping() {
     const conv = state.conv;
-    if (!conv || !isMine(conv)) return;
+    if (!conv || !isMine(conv) || state.mode === "note") return;
     const now = Date.now();
     if (!typingActive || now - typingSentAt > 3000) {
       if (send({ type: "typing", conversation_id: conv.id, active: true })) {
@@ -1524,18 +1955,35 @@
     if (!conv || el.send.disabled) return;
     const text = el.reply.value.trim();
     if (!text) return;
+    if (state.mode === "note") return sendNote(conv, text);
+    messageSend(conv, text, conv.insertedSuggestion);
+    el.reply.value = "";
+    state.drafts.delete(conv.id);
+    hideWarning();
+    updateSendButton();
+    el.reply.focus();
+  }
+
+  // With the copilot suggestion it came from, the server tells used from edited and the customer sees
+  // "with AI assistance".
+  function messageSend(conv, text, suggestionId) {
     const clientId = uuid();
-    const pending = { conversationId: conv.id, text, status: "sending", node: null };
+    const pending = { conversationId: conv.id, text, status: "sending", node: null, suggestionId: suggestionId || null };
     state.pending.set(clientId, pending);
     pending.node = buildPendingNode(pending, clientId);
     el.transcript.appendChild(pending.node);
     scrollToBottom();
     stopTyping();
-    send({ type: "message.send", conversation_id: conv.id, client_id: clientId, text });
-    el.reply.value = "";
-    state.drafts.delete(conv.id);
-    updateSendButton();
-    el.reply.focus();
+    const frame = { type: "message.send", conversation_id: conv.id, client_id: clientId, text };
+    if (typeof suggestionId === "number") {
+      frame.suggestion_id = suggestionId;
+      conv.usedSuggestions.add(suggestionId);
+      const item = el.suggestions.querySelector(`[data-suggestion-id="${suggestionId}"]`);
+      if (item) item.classList.add("is-used");
+    }
+    conv.insertedSuggestion = null;
+    conv.sentSinceSuggestions = true;
+    send(frame);
   }
 
   function buildPendingNode(pending, clientId) {
@@ -1577,7 +2025,9 @@
           node.classList.remove("is-failed");
           node.classList.add("is-pending");
           status.replaceChildren(h("span", { text: t("sending") }));
-          send({ type: "message.send", conversation_id: conv.id, client_id: clientId, text: pending.text });
+          const frame = { type: "message.send", conversation_id: conv.id, client_id: clientId, text: pending.text };
+          if (typeof pending.suggestionId === "number") frame.suggestion_id = pending.suggestionId;
+          send(frame);
         },
       })
     );
@@ -1615,10 +2065,20 @@
 
     const meta = h("header", { class: "msg__meta" });
     meta.append(h("span", { class: "msg__author", "data-testid": "author", text: authorLabel(message) }));
-    if (kind === "ai") meta.append(h("span", { class: "badge badge--ai", title: t("authorAi"), text: t("aiBadge") }));
-    const provenanceKey = `provenance_${message.provenance}`;
-    if (message.provenance && Object.prototype.hasOwnProperty.call(DICT, provenanceKey)) {
-      meta.append(h("span", { class: "msg__provenance", text: t(provenanceKey) }));
+    // Who wrote it, on every reply: the AI, a person, an AI draft a person approved, a person with AI help.
+    const provenance = message.provenance || (kind === "ai" ? "ai" : kind === "human" ? "human" : "");
+    node.dataset.provenance = provenance;
+    if (kind === "ai" || kind === "human") {
+      const plain = provenance === "ai" || provenance === "human";
+      meta.append(
+        h("span", {
+          class: plain ? `badge badge--prov badge--${provenance === "ai" ? "ai" : "person"}` : "msg__provenance",
+          "data-testid": "provenance",
+          "data-provenance": provenance,
+          title: plain ? t(`provenanceTitle_${provenance}`) : null,
+          text: tOr(`provenance_${provenance}`, humanize(provenance)),
+        })
+      );
     }
     if (createdAt !== null) {
       meta.append(
@@ -1642,6 +2102,7 @@
     }
     node.append(meta, bubble);
     if (options && options.pending) node.append(h("div", { class: "msg__status" }, [h("span", { text: t("sending") })]));
+    else if (kind === "ai" && typeof message.seq === "number") node.append(flagControls(message));
     return node;
   }
 
@@ -1665,9 +2126,12 @@
     const fragment = document.createDocumentFragment();
     let lastDay = null;
     const seqs = Array.from(conv.messages.keys()).sort((a, b) => a - b);
+    // Notes sit among the messages by time.
+    const notes = notesInOrder(conv);
     for (const seq of seqs) {
       const entry = conv.messages.get(seq);
       const at = parseTime(entry.message.created_at);
+      while (notes.length && at !== null && (parseTime(notes[0].created_at) ?? 0) < at) fragment.append(buildNoteNode(notes.shift()));
       if (at !== null && dayKey(at) !== lastDay) {
         fragment.append(dividerNode(at));
         lastDay = dayKey(at);
@@ -1675,6 +2139,8 @@
       entry.node = buildMessageNode(entry.message);
       fragment.append(entry.node);
     }
+    for (const note of notes) fragment.append(buildNoteNode(note));
+    for (const pending of state.pendingNotes.values()) if (pending.conversationId === conv.id && pending.node) fragment.append(pending.node);
     for (const node of pendingNodesOf(conv)) fragment.append(node);
     el.transcript.replaceChildren(fragment);
     el.transcript.dataset.lastDay = lastDay || "";
@@ -1783,6 +2249,18 @@
       el.customerFacts.append(h("dt", { text: label }), h("dd", { class: className || null }, [value]));
     fact(t("factName"), customer.name || "—");
     fact(t("factEmail"), customer.email || t("noEmail"), customer.email ? null : "is-muted");
+    if (customer.phone) fact(t("factPhone"), customer.phone);
+    const proofs = [];
+    if (customer.email) proofs.push(verifiedBadge(customer.email_verified, "Email"));
+    if (customer.phone) proofs.push(verifiedBadge(customer.phone_verified, "Phone"));
+    if ("email_verified" in customer || "phone_verified" in customer) {
+      fact(
+        t("factVerification"),
+        h("span", { class: "badges", "data-testid": "customer-verification" }, proofs.length ? proofs : [h("span", { class: "badge badge--muted", text: t("nothingVerified") })])
+      );
+    }
+    if (customer.vip) fact(t("factVip"), h("span", { class: "badge badge--vip", "data-testid": "customer-vip", text: t("vipCustomer") }));
+    if (customer.segment) fact(t("factSegment"), h("span", { "data-testid": "customer-segment", text: customer.segment }));
     fact(
       t("factIdentity"),
       h("span", {
@@ -1812,6 +2290,8 @@
             [
               h("span", { class: "previous__id", text: `#${item.id}` }),
               h("span", { class: `status-dot status-dot--${item.status === "open" ? "open" : "closed"}`, text: tOr(`status_${item.status}`, humanize(item.status)) }),
+              item.channel ? h("span", { class: "tag previous__channel", "data-testid": "previous-channel", text: tOr(`channel_${item.channel}`, item.channel) }) : null,
+              item.outcome ? h("span", { class: "previous__outcome", text: tOr(`outcome_${item.outcome}`, humanize(item.outcome)) }) : null,
               h("span", { class: "previous__date", text: at === null ? "" : fmtDate.format(at) }),
             ]
           ),
@@ -1819,6 +2299,15 @@
       );
     }
     if (!previous.length) el.previous.append(h("li", { class: "previous__empty", text: t("cardNoPrevious") }));
+  }
+
+  function verifiedBadge(verified, what) {
+    return h("span", {
+      class: `badge ${verified ? "badge--ok" : "badge--muted"}`,
+      "data-testid": `verified-${what.toLowerCase()}`,
+      "data-verified": verified ? "true" : "false",
+      text: t(`${verified ? "verified" : "unverified"}${what}`),
+    });
   }
 
   function renderSignals() {
@@ -2089,6 +2578,7 @@
   function agentsChanged() {
     renderPresence();
     renderTeam();
+    fillFilterOptions();
     if (!el.transferPanel.hidden) fillTransferTargets();
   }
 
@@ -2449,6 +2939,7 @@
     }
     approvalEls.count.textContent = String(visible.length);
     approvalEls.section.classList.toggle("is-empty", visible.length === 0);
+    keepApprovalSelection(visible);
     tickApprovals();
   }
 
@@ -2505,6 +2996,29 @@
       actions
     );
     entry.parts = { editor, editNote, reason, actions };
+    node.setAttribute("tabindex", "-1");
+    node.addEventListener("focusin", () => selectApproval(draft.id, false));
+    reason.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.isComposing) {
+        event.preventDefault();
+        reviewDraft(entry, { type: "draft.reject", draft_id: draft.id, reason: reason.value.trim().slice(0, 160) });
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        setApprovalMode(entry, "view");
+        node.focus();
+      }
+    });
+    editor.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        const text = editor.value.trim();
+        if (text && text.length <= MAX_REPLY_CHARS) reviewDraft(entry, { type: "draft.edit", draft_id: draft.id, text });
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        setApprovalMode(entry, "view");
+        node.focus();
+      }
+    });
     renderApprovalMode(entry);
     return node;
   }
@@ -2512,8 +3026,17 @@
   function renderApprovalMode(entry) {
     const { editor, editNote, reason, actions } = entry.parts;
     const id = entry.draft.id;
-    const button = (label, testid, className, onclick) =>
-      h("button", { type: "button", class: `btn ${className || ""}`.trim(), "data-testid": testid, text: t(label), disabled: entry.busy, onclick });
+    const button = (label, testid, className, onclick, key) =>
+      h("button", {
+        type: "button",
+        class: `btn ${className || ""}`.trim(),
+        "data-testid": testid,
+        text: t(label),
+        title: key ? t("withKey", { label: t(label), key }) : null,
+        "aria-keyshortcuts": key || null,
+        disabled: entry.busy,
+        onclick,
+      });
     editor.hidden = entry.mode !== "edit";
     editNote.hidden = entry.mode !== "edit";
     reason.hidden = entry.mode !== "reject";
@@ -2534,9 +3057,9 @@
       );
     } else {
       actions.replaceChildren(
-        button("approve", "approval-approve", "btn--primary", () => reviewDraft(entry, { type: "draft.approve", draft_id: id })),
-        button("edit", "approval-edit", "", () => setApprovalMode(entry, "edit")),
-        button("reject", "approval-reject", "btn--danger", () => setApprovalMode(entry, "reject"))
+        button("approve", "approval-approve", "btn--primary", () => reviewDraft(entry, { type: "draft.approve", draft_id: id }), "a"),
+        button("edit", "approval-edit", "", () => setApprovalMode(entry, "edit"), "e"),
+        button("reject", "approval-reject", "btn--danger", () => setApprovalMode(entry, "reject"), "r")
       );
     }
   }
@@ -2581,6 +3104,1048 @@
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Staff HTTP helpers: same-origin, session cookie, CSRF token from the page's logout form.
+  // ---------------------------------------------------------------------------------------------
+  const apiStaffUrl = root.dataset.apiStaffUrl || "/api/staff/";
+
+  function csrfToken() {
+    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.json();
+    });
+  }
+
+  function postJson(url, body, options) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: Boolean(options && options.keepalive),
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(body),
+    }).then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.json();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Inbox filters (client-side over the rows) and the closed list, loaded when opened.
+  // ---------------------------------------------------------------------------------------------
+  const filters = { team: "", channel: "", locale: "", status: "" };
+  const CHANNELS = ["widget", "email", "sms", "whatsapp", "api"];
+  const FILTER_STATUSES = ["queue", "ai", "agent", "closed"];
+  let filterSignature = "";
+
+  function rowTeamId(row) {
+    if (typeof row.team_id === "number") return row.team_id;
+    if (row.team && typeof row.team.id === "number") return row.team.id;
+    return null;
+  }
+
+  function rowMatches(row) {
+    if (filters.team) {
+      const id = rowTeamId(row);
+      if (filters.team === "none" ? id !== null : String(id) !== filters.team) return false;
+    }
+    if (filters.channel && (row.channel || "widget") !== filters.channel) return false;
+    if (filters.locale && String(row.locale || "").slice(0, 2).toLowerCase() !== filters.locale) return false;
+    if (filters.status) {
+      const status = row.status === "closed" ? "closed" : row.owner;
+      if (status !== filters.status) return false;
+    }
+    return true;
+  }
+
+  function knownTeams() {
+    const teams = new Map();
+    for (const row of [...state.rows.values(), ...state.closedRows.values()]) {
+      const id = rowTeamId(row);
+      if (id !== null) teams.set(id, (row.team && row.team.name) || teams.get(id) || `#${id}`);
+    }
+    for (const agent of state.agents.values()) {
+      for (const team of list(agent.teams)) if (team && typeof team.id === "number") teams.set(team.id, team.name || `#${team.id}`);
+    }
+    return Array.from(teams, ([id, name]) => ({ id, name })).sort((a, b) => String(a.name).localeCompare(String(b.name), LOCALE));
+  }
+
+  function fillFilterOptions() {
+    const locales = new Set(["en", "fr"]);
+    for (const row of [...state.rows.values(), ...state.closedRows.values()]) {
+      if (row.locale) locales.add(String(row.locale).slice(0, 2).toLowerCase());
+    }
+    const teams = knownTeams();
+    const options = {
+      team: [["", t("filterAny")], ...teams.map((team) => [String(team.id), team.name]), ["none", t("filterNoTeam")]],
+      channel: [["", t("filterAny")], ...CHANNELS.map((code) => [code, tOr(`channel_${code}`, code)])],
+      locale: [["", t("filterAny")], ...Array.from(locales).sort().map((code) => [code, tOr(`lang_${code}`, code.toUpperCase())])],
+      status: [["", t("filterAny")], ...FILTER_STATUSES.map((code) => [code, t(`filterStatus_${code}`)])],
+    };
+    const signature = JSON.stringify(options);
+    if (signature === filterSignature) return;
+    filterSignature = signature;
+    for (const select of el.filterSelects) {
+      const name = select.dataset.filter;
+      const current = filters[name];
+      select.replaceChildren(...options[name].map(([value, label]) => h("option", { value, text: label })));
+      select.value = options[name].some(([value]) => value === current) ? current : "";
+    }
+  }
+
+  function renderFilterSummary(shown, total) {
+    const active = Object.values(filters).some(Boolean);
+    el.filterSummary.hidden = !active;
+    el.filterSummaryText.textContent = active ? t("filterSummary", { shown, total }) : "";
+    for (const select of el.filterSelects) select.classList.toggle("is-active", Boolean(filters[select.dataset.filter]));
+  }
+
+  function onFilterChanged(event) {
+    const select = event.target;
+    filters[select.dataset.filter] = select.value;
+    if (filters.status === "closed") expandClosed();
+    renderInbox();
+  }
+
+  function clearFilters() {
+    for (const key of Object.keys(filters)) filters[key] = "";
+    for (const select of el.filterSelects) select.value = "";
+    renderInbox();
+  }
+
+  function expandClosed() {
+    const toggle = el.closedSection.querySelector(".inbox-section__toggle");
+    el.closedSection.classList.remove("is-collapsed");
+    toggle.setAttribute("aria-expanded", "true");
+    loadClosed();
+  }
+
+  function loadClosed() {
+    if (state.closedLoading || !window.fetch) return;
+    state.closedLoading = true;
+    el.closedLoadingNote.hidden = false;
+    el.closedLoadingNote.textContent = t("loadingClosed");
+    getJson(`${apiInboxUrl}?closed=1`)
+      .then((data) => {
+        state.closedRows.clear();
+        for (const row of list(data && data.conversations)) {
+          if (!row || typeof row.id !== "number" || row.status !== "closed") continue;
+          state.closedRows.set(row.id, row);
+          if (!state.known.has(row.id)) state.known.set(row.id, row);
+        }
+        state.closedLoaded = true;
+        el.closedLoadingNote.hidden = true;
+        renderInbox();
+      })
+      .catch(() => {
+        el.closedLoadingNote.textContent = t("closedLoadFailed");
+      })
+      .finally(() => {
+        state.closedLoading = false;
+      });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // New handoffs: the page title and, when the agent turned it on, a short beep.
+  // ---------------------------------------------------------------------------------------------
+  const SOUND_KEY = "cxhub.console.sound";
+  const sound = { on: false, context: null, beeps: 0 };
+
+  function soundLoad() {
+    try {
+      sound.on = window.localStorage.getItem(SOUND_KEY) === "on";
+    } catch (error) {
+      sound.on = false;
+    }
+    renderSound();
+  }
+
+  function renderSound() {
+    el.sound.setAttribute("aria-pressed", sound.on ? "true" : "false");
+    el.sound.title = t(sound.on ? "soundOnTitle" : "soundOffTitle");
+    el.sound.dataset.on = sound.on ? "true" : "false";
+  }
+
+  function toggleSound() {
+    sound.on = !sound.on;
+    try {
+      window.localStorage.setItem(SOUND_KEY, sound.on ? "on" : "off");
+    } catch (error) {
+      // Private windows may refuse storage: the choice then lasts for this page only.
+    }
+    renderSound();
+    if (sound.on) beep(); // also unlocks audio: browsers only allow it after a click
+  }
+
+  function beep() {
+    if (!sound.on) return;
+    const AudioContext = window.AudioContext || window.webkitAudioContext;
+    if (!AudioContext) return;
+    try {
+      sound.context = sound.context || new AudioContext();
+      const audio = sound.context;
+      const now = audio.currentTime;
+      const oscillator = audio.createOscillator();
+      const gain = audio.createGain();
+      oscillator.type = "sine";
+      oscillator.frequency.setValueAtTime(880, now);
+      gain.gain.setValueAtTime(0.0001, now);
+      gain.gain.exponentialRampToValueAtTime(0.18, now + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, now + 0.25);
+      oscillator.connect(gain);
+      gain.connect(audio.destination);
+      oscillator.start(now);
+      oscillator.stop(now + 0.3);
+      sound.beeps += 1;
+      el.sound.dataset.beeps = String(sound.beeps);
+    } catch (error) {
+      // No audio device: the title still says it.
+    }
+  }
+
+  function announceHandoff() {
+    state.alerts += 1;
+    beep();
+  }
+
+  function alertsSeen() {
+    if (!state.alerts) return;
+    state.alerts = 0;
+    renderInbox();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Composer modes: a reply to the customer, or a private note only staff see.
+  // ---------------------------------------------------------------------------------------------
+  function setMode(mode) {
+    const next = mode === "note" ? "note" : "reply";
+    if (next === "note") stopTyping();
+    state.mode = next;
+    el.composer.dataset.mode = next;
+    for (const tab of el.modeTabs) {
+      const selected = tab.dataset.mode === next;
+      tab.setAttribute("aria-selected", selected ? "true" : "false");
+      tab.tabIndex = selected ? 0 : -1;
+    }
+    el.noteBanner.hidden = next !== "note";
+    el.send.textContent = next === "note" ? t("addNote") : t("send");
+    if (state.conv) renderConversationState();
+  }
+
+  function onModeKey(event) {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    event.preventDefault();
+    setMode(state.mode === "note" ? "reply" : "note");
+    el.modeTabs.find((tab) => tab.dataset.mode === state.mode).focus();
+  }
+
+  function notesInOrder(conv) {
+    return Array.from(conv.notes.values()).sort(
+      (a, b) => (parseTime(a.created_at) || 0) - (parseTime(b.created_at) || 0) || a.id - b.id
+    );
+  }
+
+  function buildNoteNode(note, options) {
+    const at = parseTime(note.created_at);
+    const node = h("article", {
+      class: `note${options && options.pending ? " is-pending" : ""}`,
+      "data-testid": "note",
+      "data-note-id": typeof note.id === "number" ? String(note.id) : "",
+      "aria-label": t("noteLabel"),
+    });
+    node.append(
+      h("header", { class: "note__meta" }, [
+        h("span", { class: "note__label", text: t("noteBanner") }),
+        h("span", { class: "note__author", "data-testid": "note-author", text: note.author_name || t("authorAgent") }),
+        at === null ? null : h("time", { class: "msg__time", datetime: new Date(at).toISOString(), title: fmtFull.format(at), text: fmtTime.format(at) }),
+      ]),
+      h("div", { class: "note__text", "data-testid": "note-text", text: note.text || "" })
+    );
+    if (options && options.pending) node.append(h("div", { class: "note__status", text: t("sending") }));
+    return node;
+  }
+
+  function insertLive(node) {
+    const conv = state.conv;
+    const loading = el.transcript.querySelector(".transcript__loading");
+    if (loading) loading.remove();
+    const firstPending = pendingNodesOf(conv).find((candidate) => candidate.isConnected) || null;
+    const nearBottom = isNearBottom();
+    el.transcript.insertBefore(node, firstPending);
+    if (nearBottom) scrollToBottom();
+  }
+
+  function sendNote(conv, text) {
+    const clientId = uuid();
+    if (!send({ type: "note.add", conversation_id: conv.id, text, client_id: clientId })) return;
+    const pending = { conversationId: conv.id, text, node: null };
+    pending.node = buildNoteNode({ id: null, author_name: me.name, author_id: me.id, text, created_at: new Date().toISOString() }, { pending: true });
+    state.pendingNotes.set(clientId, pending);
+    insertLive(pending.node);
+    scrollToBottom();
+    el.reply.value = "";
+    hideWarning();
+    updateSendButton();
+    el.reply.focus();
+  }
+
+  function onNote(conversationId, note) {
+    const conv = state.conv;
+    if (!conv || conversationId !== conv.id || typeof note.id !== "number" || conv.notes.has(note.id)) return;
+    conv.notes.set(note.id, note);
+    // Our own note: the pending copy gives way to the server's.
+    for (const [clientId, pending] of state.pendingNotes) {
+      if (pending.conversationId === conv.id && pending.text === note.text && note.author_id === me.id) {
+        if (pending.node) pending.node.remove();
+        state.pendingNotes.delete(clientId);
+        pending.settled = note.id;
+        break;
+      }
+    }
+    insertLive(buildNoteNode(note));
+  }
+
+  function onNoteAck(frame) {
+    const pending = state.pendingNotes.get(frame.client_id);
+    if (!pending) return;
+    state.pendingNotes.delete(frame.client_id);
+    if (pending.node) pending.node.remove();
+    const conv = state.conv;
+    if (!conv || conv.id !== pending.conversationId || conv.notes.has(frame.note_id)) return;
+    onNote(conv.id, { id: frame.note_id, author_name: me.name, author_id: me.id, text: pending.text, created_at: new Date().toISOString() });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Canned responses: "/" at the start of the composer, or the button; arrows, Enter, Escape.
+  // ---------------------------------------------------------------------------------------------
+  const canned = { conversationId: null, items: null, loading: false, failed: false, open: false, via: null, query: "", active: 0 };
+
+  function cannedLoad(conv) {
+    if (canned.conversationId === conv.id && (canned.items || canned.loading)) return;
+    canned.conversationId = conv.id;
+    canned.items = null;
+    canned.loading = true;
+    canned.failed = false;
+    getJson(`${apiStaffUrl}canned?conversation_id=${conv.id}`)
+      .then((data) => {
+        if (canned.conversationId !== conv.id) return;
+        canned.items = list(data && data.canned).filter((item) => item && typeof item.id === "number");
+      })
+      .catch(() => {
+        if (canned.conversationId === conv.id) canned.failed = true;
+      })
+      .finally(() => {
+        if (canned.conversationId === conv.id) canned.loading = false;
+        renderCanned();
+      });
+  }
+
+  function cannedOpen(via) {
+    const conv = state.conv;
+    if (!conv || el.reply.disabled) return;
+    canned.open = true;
+    canned.via = via;
+    canned.active = 0;
+    if (via === "button") canned.query = el.cannedSearch.value = "";
+    el.cannedPicker.hidden = false;
+    el.cannedSearch.hidden = via !== "button";
+    el.cannedButton.setAttribute("aria-expanded", "true");
+    cannedLoad(conv);
+    renderCanned();
+    if (via === "button") el.cannedSearch.focus();
+    else el.reply.setAttribute("aria-controls", "canned-list");
+  }
+
+  function cannedClose() {
+    if (!canned.open) return;
+    canned.open = false;
+    el.cannedPicker.hidden = true;
+    el.cannedButton.setAttribute("aria-expanded", "false");
+    el.reply.removeAttribute("aria-activedescendant");
+    el.cannedSearch.removeAttribute("aria-activedescendant");
+  }
+
+  function cannedMatches() {
+    const query = canned.query.trim().toLowerCase();
+    const items = canned.items || [];
+    if (!query) return items;
+    const starts = items.filter((item) => String(item.shortcut || "").toLowerCase().startsWith(query));
+    const rest = items.filter(
+      (item) =>
+        !starts.includes(item) &&
+        `${item.shortcut || ""} ${item.title || ""} ${item.text || ""}`.toLowerCase().includes(query)
+    );
+    return [...starts, ...rest];
+  }
+
+  function renderCanned() {
+    if (!canned.open) return;
+    const matches = cannedMatches();
+    canned.active = Math.max(0, Math.min(canned.active, matches.length - 1));
+    el.cannedList.replaceChildren(
+      ...matches.map((item, index) => {
+        const missing = list(item.missing);
+        return h(
+          "li",
+          {
+            id: `canned-option-${item.id}`,
+            class: `canned__option${index === canned.active ? " is-active" : ""}`,
+            role: "option",
+            "aria-selected": index === canned.active ? "true" : "false",
+            "data-testid": "canned-option",
+            "data-shortcut": item.shortcut || "",
+            onmousedown: (event) => event.preventDefault(), // keep the focus in the composer
+            onclick: () => cannedChoose(item),
+          },
+          [
+            h("span", { class: "canned__top" }, [
+              h("span", { class: "canned__shortcut", text: `/${item.shortcut || ""}` }),
+              h("span", { class: "canned__title", text: item.title || "" }),
+              item.locale ? h("span", { class: "tag tag--locale", text: String(item.locale).toUpperCase() }) : null,
+              missing.length ? h("span", { class: "canned__missing", title: t("cannedMissing", { names: missingNames(missing) }), text: "!" }) : null,
+            ]),
+            h("span", { class: "canned__preview", text: item.rendered || item.text || "" }),
+          ]
+        );
+      })
+    );
+    const active = matches[canned.active];
+    const owner = canned.via === "button" ? el.cannedSearch : el.reply;
+    if (active) owner.setAttribute("aria-activedescendant", `canned-option-${active.id}`);
+    else owner.removeAttribute("aria-activedescendant");
+    let empty = "";
+    if (canned.loading) empty = t("cannedLoading");
+    else if (canned.failed) empty = t("cannedFailed");
+    else if (canned.items && !canned.items.length) empty = t("cannedNoneAtAll");
+    else if (!matches.length) empty = t("cannedNone");
+    el.cannedEmpty.textContent = empty;
+    el.cannedEmpty.hidden = !empty;
+    const activeNode = el.cannedList.querySelector(".is-active");
+    if (activeNode && activeNode.scrollIntoView) activeNode.scrollIntoView({ block: "nearest" });
+  }
+
+  function missingNames(missing) {
+    return missing.map((name) => `{${name}}`).join(", ");
+  }
+
+  function cannedChoose(item) {
+    const rendered = item.rendered || item.text || "";
+    if (canned.via === "slash" || !el.reply.value.trim()) el.reply.value = rendered;
+    else el.reply.value = `${el.reply.value.replace(/\s+$/, "")}\n\n${rendered}`;
+    cannedClose();
+    const missing = list(item.missing);
+    if (missing.length) showWarning(t("cannedMissing", { names: missingNames(missing) }));
+    else hideWarning();
+    el.reply.focus();
+    el.reply.setSelectionRange(el.reply.value.length, el.reply.value.length);
+    updateSendButton();
+    noteTyping();
+  }
+
+  // Keys while the picker is open; true when the key was the picker's.
+  function cannedKey(event) {
+    if (!canned.open) return false;
+    const matches = cannedMatches();
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (matches.length) canned.active = (canned.active + (event.key === "ArrowDown" ? 1 : -1) + matches.length) % matches.length;
+      renderCanned();
+      return true;
+    }
+    if ((event.key === "Enter" || event.key === "Tab") && !event.shiftKey && !event.isComposing) {
+      if (!matches.length) return false;
+      event.preventDefault();
+      cannedChoose(matches[canned.active]);
+      return true;
+    }
+    if (event.key === "Escape") {
+      event.preventDefault();
+      const via = canned.via;
+      cannedClose();
+      if (via === "button") el.cannedButton.focus();
+      return true;
+    }
+    return false;
+  }
+
+  function onReplyInputForCanned() {
+    const match = /^\/(\S*)$/.exec(el.reply.value);
+    if (match) {
+      if (!canned.open || canned.via !== "slash") cannedOpen("slash");
+      canned.query = match[1];
+      renderCanned();
+    } else if (canned.open && canned.via === "slash") {
+      cannedClose();
+    }
+    if (!el.reply.value.trim()) {
+      hideWarning();
+      if (state.conv) state.conv.insertedSuggestion = null;
+    }
+  }
+
+  function showWarning(text) {
+    el.warning.textContent = text;
+    el.warning.hidden = false;
+  }
+
+  function hideWarning() {
+    el.warning.textContent = "";
+    el.warning.hidden = true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Copilot: suggested replies with their articles, article search, summary, reminders, translation.
+  // ---------------------------------------------------------------------------------------------
+  function resetCopilot() {
+    el.copilotStatus.textContent = "";
+    el.copilotDisabled.hidden = true;
+    el.copilotTranslate.hidden = true;
+    el.translation.hidden = true;
+    el.translation.replaceChildren();
+    el.suggestions.replaceChildren();
+    el.noSuggestions.hidden = true;
+    el.articles.replaceChildren();
+    el.noArticles.hidden = true;
+    el.articleSearch.value = "";
+  }
+
+  function copilotLoad(conv) {
+    if (!window.fetch) return;
+    el.copilotStatus.textContent = t("copilotLoading");
+    getJson(`${apiInboxUrl}${conv.id}/copilot`)
+      .then((data) => {
+        if (state.conv !== conv || !data) return;
+        conv.copilot = data;
+        el.copilotStatus.textContent = "";
+        renderCopilot();
+      })
+      .catch(() => {
+        if (state.conv === conv) el.copilotStatus.textContent = t("copilotFailed");
+      });
+  }
+
+  function scheduleCopilotRefresh(conv) {
+    if (!conv || !conv.loaded) return;
+    clearTimeout(conv.copilotTimer);
+    conv.copilotTimer = setTimeout(() => copilotLoad(conv), 1200);
+  }
+
+  function customerLocale(conv) {
+    const data = conv.copilot || {};
+    const row = state.known.get(conv.id);
+    const locale = data.customer_locale || (row && row.locale) || (conv.card && conv.card.customer && conv.card.customer.locale) || "";
+    return String(locale).slice(0, 2).toLowerCase();
+  }
+
+  function renderCopilot() {
+    const conv = state.conv;
+    if (!conv || !conv.copilot) return;
+    const data = conv.copilot;
+    el.copilotDisabled.hidden = !data.disabled;
+    el.copilotDisabled.textContent = data.disabled ? t("copilotDisabled") : "";
+    el.suggestionsBlock.hidden = Boolean(data.disabled);
+
+    // Suggestions: a new set means a new customer message; what the agent did with the old set was settled.
+    const suggestions = list(data.suggestions).filter((item) => item && typeof item.id === "number");
+    if (suggestions.some((item) => !conv.shownSuggestions.has(item.id))) {
+      suggestionsLeft(conv);
+      conv.shownSuggestions = new Map();
+      conv.sentSinceSuggestions = false;
+      conv.heldWhileShown = false;
+    }
+    for (const item of suggestions) if (item.status === "offered" || !item.status) conv.shownSuggestions.set(item.id, item);
+    el.suggestions.replaceChildren(...suggestions.map(buildSuggestion));
+    el.noSuggestions.hidden = Boolean(data.disabled) || suggestions.length > 0;
+    renderSuggestionButtons();
+
+    renderArticles(list(data.articles));
+
+    // The summary and reminders live on the card; the panel's fresher copy replaces them.
+    if (conv.card) {
+      const summary = data.summary && typeof data.summary === "object" ? data.summary.text : data.summary;
+      if (typeof summary === "string" && summary) {
+        conv.card.summary = summary;
+        el.summary.textContent = summary;
+        el.summary.classList.remove("is-muted");
+      }
+      if (Array.isArray(data.reminders)) {
+        conv.card.compliance_reminders = data.reminders;
+        renderWhy();
+      }
+    }
+
+    const theirs = customerLocale(conv);
+    const differs = Boolean(theirs) && theirs !== LANG && !data.disabled;
+    el.copilotTranslate.hidden = !differs;
+    if (differs) {
+      el.copilotLang.textContent = t("copilotLang", { customer: tOr(`lang_${theirs}`, theirs.toUpperCase()), agent: tOr(`lang_${LANG}`, LANG.toUpperCase()) });
+    }
+  }
+
+  function buildSuggestion(item) {
+    const node = h("li", { class: "suggestion", "data-testid": "suggestion", "data-suggestion-id": String(item.id) });
+    node.append(h("p", { class: "suggestion__text", "data-testid": "suggestion-text", text: item.text || "" }));
+    if (item.article_title || item.article_slug) {
+      node.append(h("p", { class: "suggestion__source", "data-testid": "suggestion-source", title: item.article_slug || "", text: t("suggestionSource", { title: item.article_title || item.article_slug }) }));
+    }
+    node.append(
+      h("div", { class: "suggestion__actions" }, [
+        h("button", { type: "button", class: "btn btn--sm", "data-testid": "suggestion-insert", "data-role": "insert", text: t("insert"), onclick: () => suggestionInsert(item) }),
+        h("button", { type: "button", class: "btn btn--sm btn--primary", "data-testid": "suggestion-send", "data-role": "send", text: t("sendSuggestion"), onclick: () => suggestionSend(item) }),
+      ])
+    );
+    return node;
+  }
+
+  function renderSuggestionButtons() {
+    const conv = state.conv;
+    const usable = Boolean(conv && isMine(conv) && conv.status !== "closed" && state.connection === "open" && isOpen());
+    if (usable && conv.shownSuggestions.size) conv.heldWhileShown = true;
+    for (const button of $$(".suggestion__actions button", el.suggestions)) {
+      button.disabled = !usable;
+      button.title = usable ? t(button.dataset.role === "send" ? "sendSuggestionTitle" : "insertTitle") : t("suggestionTakeOver");
+    }
+    for (const button of $$(".article__insert", el.articles)) button.disabled = !usable;
+  }
+
+  function suggestionInsert(item) {
+    const conv = state.conv;
+    if (!conv || !isMine(conv)) return;
+    setMode("reply");
+    el.reply.value = item.text || "";
+    conv.insertedSuggestion = item.id;
+    hideWarning();
+    el.reply.focus();
+    el.reply.setSelectionRange(el.reply.value.length, el.reply.value.length);
+    updateSendButton();
+    noteTyping();
+  }
+
+  function suggestionSend(item) {
+    const conv = state.conv;
+    if (!conv || !isMine(conv) || !isOpen() || !item.text) return;
+    messageSend(conv, item.text, item.id);
+  }
+
+  // Suggestions the agent saw and left without sending anything: "ignored", for the acceptance rate.
+  function suggestionsLeft(conv) {
+    // Only the agent who could have used them ignored them; a colleague watching the AI did not.
+    if (!conv || !conv.heldWhileShown || conv.sentSinceSuggestions || !window.fetch) return;
+    for (const [id, item] of conv.shownSuggestions) {
+      if (conv.usedSuggestions.has(id) || (item.status && item.status !== "offered")) continue;
+      postJson(`${apiStaffUrl}suggestions/${id}/outcome`, { sent_text: null }, { keepalive: true }).catch(() => {});
+      item.status = "ignored";
+    }
+  }
+
+  function renderArticles(articles) {
+    el.articles.replaceChildren(
+      ...articles
+        .filter((item) => item && (item.title || item.slug))
+        .map((item) =>
+          h("li", { class: "article", "data-testid": "article", "data-slug": item.slug || "" }, [
+            h("div", { class: "article__top" }, [
+              h("span", { class: "article__title", text: item.title || item.slug }),
+              typeof item.confidence === "number" ? h("span", { class: "article__score", text: percent(item.confidence) }) : null,
+            ]),
+            item.answer ? h("p", { class: "article__answer", text: item.answer }) : null,
+            item.answer
+              ? h("button", {
+                  type: "button",
+                  class: "btn btn--sm article__insert",
+                  title: t("insertArticleTitle"),
+                  text: t("insert"),
+                  onclick: () => {
+                    const conv = state.conv;
+                    if (!conv || !isMine(conv)) return;
+                    setMode("reply");
+                    el.reply.value = el.reply.value.trim() ? `${el.reply.value.replace(/\s+$/, "")}\n\n${item.answer}` : item.answer;
+                    el.reply.focus();
+                    updateSendButton();
+                  },
+                })
+              : null,
+          ])
+        )
+    );
+    el.noArticles.hidden = el.articles.childElementCount > 0;
+    renderSuggestionButtons();
+  }
+
+  function searchArticles(event) {
+    event.preventDefault();
+    const conv = state.conv;
+    if (!conv) return;
+    const query = el.articleSearch.value.trim();
+    if (!query) return renderArticles(list(conv.copilot && conv.copilot.articles));
+    el.copilotStatus.textContent = t("copilotLoading");
+    getJson(`${apiInboxUrl}${conv.id}/articles?q=${encodeURIComponent(query)}`)
+      .then((data) => {
+        if (state.conv !== conv) return;
+        el.copilotStatus.textContent = "";
+        renderArticles(list(data && data.articles));
+      })
+      .catch(() => {
+        if (state.conv === conv) el.copilotStatus.textContent = t("copilotFailed");
+      });
+  }
+
+  function lastCustomerSeq(conv) {
+    let last = null;
+    for (const [seq, entry] of conv.messages) if (entry.message.author_kind === "customer" && (last === null || seq > last)) last = seq;
+    return last;
+  }
+
+  function translate(kind) {
+    const conv = state.conv;
+    if (!conv) return;
+    const theirs = customerLocale(conv);
+    let body;
+    if (kind === "customer") {
+      const seq = lastCustomerSeq(conv);
+      if (seq === null) return showTranslation(t("translateNothing"));
+      body = { seq, to: LANG };
+    } else {
+      const text = el.reply.value.trim();
+      if (!text) return showTranslation(t("translateEmptyReply"));
+      body = { text, to: theirs };
+    }
+    showTranslation(t("translating"));
+    postJson(`${apiInboxUrl}${conv.id}/translate`, body)
+      .then((data) => {
+        if (state.conv !== conv) return;
+        if (!data || !data.available) {
+          showTranslation(t("translationUnavailable", { reason: (data && data.reason) || "—" }), "unavailable");
+          return;
+        }
+        const lang = tOr(`lang_${body.to}`, String(body.to).toUpperCase());
+        const label = kind === "customer" ? t("translationOfCustomer", { lang }) : t("translationOfReply", { lang });
+        el.translation.replaceChildren(
+          ...[
+            h("p", { class: "copilot__translation-label", text: label }),
+            h("p", { class: "copilot__translation-text", "data-testid": "translation-text", text: data.text || "" }),
+            kind === "reply"
+            ? h("button", {
+                type: "button",
+                class: "btn btn--sm",
+                "data-testid": "translation-use",
+                text: t("useTranslation"),
+                onclick: () => {
+                  el.reply.value = data.text || "";
+                  el.reply.focus();
+                  updateSendButton();
+                },
+              })
+            : null,
+          ].filter(Boolean)
+        );
+        el.translation.dataset.state = "done";
+        el.translation.hidden = false;
+      })
+      .catch(() => {
+        if (state.conv === conv) showTranslation(t("translationFailed"), "failed");
+      });
+  }
+
+  function showTranslation(text, stateName) {
+    el.translation.replaceChildren(h("p", { class: "copilot__translation-label", "data-testid": "translation-message", text }));
+    el.translation.dataset.state = stateName || "info";
+    el.translation.hidden = false;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Handoff quality: the agent rates the card 1–5.
+  // ---------------------------------------------------------------------------------------------
+  function hadHandoff(conv) {
+    const card = conv.card || {};
+    return Boolean(
+      conv.rating ||
+        conv.reason ||
+        card.reason ||
+        list(card.signals).length ||
+        list(card.transfers).length ||
+        list(card.decisions).some((decision) => decision && decision.action === "hand")
+    );
+  }
+
+  function renderRating() {
+    const conv = state.conv;
+    if (!conv || !conv.card) return;
+    el.rating.hidden = !hadHandoff(conv);
+    const score = conv.rating ? conv.rating.score : 0;
+    if (!conv.ratingBusy) {
+      for (const radio of el.ratingRadios) radio.checked = Number(radio.value) === score;
+      if (conv.rating && document.activeElement !== el.ratingComment) el.ratingComment.value = conv.rating.comment || "";
+      if (!conv.rating && document.activeElement !== el.ratingComment) el.ratingComment.value = "";
+    }
+    paintStars();
+    el.ratingSend.disabled = Boolean(conv.ratingBusy) || !isOpen();
+    el.ratingStatus.textContent = conv.rating ? t("ratingYours", { score: conv.rating.score }) : "";
+  }
+
+  function paintStars(hover) {
+    const picked = el.ratingRadios.find((radio) => radio.checked);
+    const value = hover || (picked ? Number(picked.value) : 0);
+    el.ratingStars.forEach((star, index) => star.classList.toggle("is-on", index < value));
+  }
+
+  function submitRating(event) {
+    event.preventDefault();
+    const conv = state.conv;
+    if (!conv || conv.ratingBusy) return;
+    const picked = el.ratingRadios.find((radio) => radio.checked);
+    if (!picked) {
+      el.ratingStatus.textContent = t("ratingPickFirst");
+      return;
+    }
+    const score = Number(picked.value);
+    const comment = el.ratingComment.value.trim().slice(0, 500);
+    if (!send({ type: "handoff.rate", conversation_id: conv.id, score, comment })) return;
+    conv.ratingBusy = { score, comment };
+    renderRating();
+  }
+
+  function onRatedAck(frame) {
+    const conv = state.conv;
+    if (!conv || frame.conversation_id !== conv.id) return;
+    const sent = conv.ratingBusy || {};
+    conv.ratingBusy = false;
+    conv.rating = { score: Number(frame.rated) || sent.score, comment: sent.comment || "" };
+    renderRating();
+    el.ratingStatus.textContent = t("ratingSaved", { score: conv.rating.score });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Feedback to the AI: flag an answer as wrong, with the right article or a note.
+  // ---------------------------------------------------------------------------------------------
+  function flagControls(message) {
+    const conv = state.conv;
+    const wrap = h("div", { class: "msg__actions" });
+    if (conv && conv.flagged.has(message.seq)) {
+      wrap.append(h("span", { class: "badge badge--flagged", "data-testid": "flagged", title: t("flaggedTitle"), text: t("flagged") }));
+      return wrap;
+    }
+    const form = h("form", { class: "flag", "data-testid": "flag-form", hidden: true });
+    const button = h("button", {
+      type: "button",
+      class: "link-button msg__flag",
+      "data-testid": "flag",
+      "aria-expanded": "false",
+      title: t("flagTitle"),
+      text: t("flag"),
+      onclick: () => {
+        form.hidden = !form.hidden;
+        button.setAttribute("aria-expanded", form.hidden ? "false" : "true");
+        if (!form.hidden) fillFlagForm(form, message);
+      },
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      submitFlag(form, message);
+    });
+    form.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        form.hidden = true;
+        button.setAttribute("aria-expanded", "false");
+        button.focus();
+      }
+    });
+    wrap.append(button, form);
+    return wrap;
+  }
+
+  function fillFlagForm(form, message) {
+    const conv = state.conv;
+    const seen = new Set();
+    const options = [h("option", { value: "", text: t("flagArticleNone") })];
+    const add = (slug, title) => {
+      if (!slug || seen.has(slug)) return;
+      seen.add(slug);
+      options.push(h("option", { value: slug, text: title || slug }));
+    };
+    for (const item of list(conv && conv.copilot && conv.copilot.articles)) if (item) add(item.slug, item.title);
+    for (const item of $$("[data-testid=article]", el.articles)) add(item.dataset.slug, item.querySelector(".article__title").textContent);
+    for (const source of list(message.sources)) if (source) add(source.slug, source.title);
+    const id = `flag-${message.seq}`;
+    form.replaceChildren(
+      h("label", { class: "flag__label", for: `${id}-article`, text: t("flagArticle") }),
+      h("select", { id: `${id}-article`, class: "flag__article", "data-testid": "flag-article" }, options),
+      h("label", { class: "flag__label", for: `${id}-note`, text: t("flagNote") }),
+      h("input", { id: `${id}-note`, type: "text", class: "flag__note", "data-testid": "flag-note", maxlength: "1000" }),
+      h("div", { class: "flag__actions" }, [
+        h("button", { type: "submit", class: "btn btn--sm btn--danger", "data-testid": "flag-send", text: t("flagSend") }),
+        h("button", {
+          type: "button",
+          class: "btn btn--sm",
+          text: t("cancel"),
+          onclick: () => {
+            form.hidden = true;
+            const toggle = form.parentElement && form.parentElement.querySelector("[data-testid=flag]");
+            if (toggle) toggle.setAttribute("aria-expanded", "false");
+          },
+        }),
+      ])
+    );
+    form.querySelector("select").focus();
+  }
+
+  function submitFlag(form, message) {
+    const conv = state.conv;
+    if (!conv || conv.flagging !== null) return;
+    const frame = {
+      type: "answer.flag",
+      conversation_id: conv.id,
+      message_seq: message.seq,
+      article_slug: form.querySelector("select").value,
+      note: form.querySelector("input").value.trim().slice(0, 1000),
+    };
+    if (!send(frame)) return;
+    conv.flagging = message.seq;
+    renderFlagForms();
+  }
+
+  function renderFlagForms() {
+    const conv = state.conv;
+    for (const button of $$("[data-testid=flag-send]", el.transcript)) button.disabled = Boolean(conv && conv.flagging !== null);
+  }
+
+  function onFlagAck(frame) {
+    const conv = state.conv;
+    if (!conv || frame.conversation_id !== conv.id || conv.flagging === null) return;
+    const seq = conv.flagging;
+    conv.flagging = null;
+    conv.flagged.add(seq);
+    const entry = conv.messages.get(seq);
+    if (entry && entry.node && entry.node.isConnected) {
+      const fresh = buildMessageNode(entry.message);
+      entry.node.replaceWith(fresh);
+      entry.node = fresh;
+      renderReadReceipt();
+    }
+    notify(t("flagDone"));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Keyboard: j/k through pending drafts, a/e/r to review, ? for help — never while typing.
+  // ---------------------------------------------------------------------------------------------
+  let selectedDraft = null;
+  let selectedIndex = 0;
+
+  function visibleApprovalEntries() {
+    return Array.from(approvalEls.list.children)
+      .map((node) => approvals.get(Number(node.dataset.draftId)))
+      .filter(Boolean);
+  }
+
+  function selectApproval(id, focus) {
+    selectedDraft = id;
+    const entries = visibleApprovalEntries();
+    entries.forEach((entry, index) => {
+      const selected = entry.draft.id === id;
+      entry.node.classList.toggle("is-selected", selected);
+      if (selected) {
+        selectedIndex = index;
+        entry.node.setAttribute("aria-current", "true");
+        if (focus) {
+          entry.node.focus({ preventScroll: true });
+          if (entry.node.scrollIntoView) entry.node.scrollIntoView({ block: "nearest" });
+        }
+      } else {
+        entry.node.removeAttribute("aria-current");
+      }
+    });
+  }
+
+  // The reviewed draft leaves the list: the next one takes its place under the keyboard.
+  function keepApprovalSelection(visible) {
+    if (selectedDraft === null) return;
+    if (visible.some((entry) => entry.draft.id === selectedDraft)) return selectApproval(selectedDraft, false);
+    const next = visible[Math.min(selectedIndex, visible.length - 1)];
+    const hadFocus = !document.activeElement || document.activeElement === document.body;
+    selectedDraft = null;
+    if (next) selectApproval(next.draft.id, hadFocus);
+  }
+
+  function moveApproval(delta) {
+    const entries = visibleApprovalEntries();
+    if (!entries.length) return;
+    const index = entries.findIndex((entry) => entry.draft.id === selectedDraft);
+    const next = index === -1 ? (delta > 0 ? 0 : entries.length - 1) : Math.max(0, Math.min(entries.length - 1, index + delta));
+    selectApproval(entries[next].draft.id, true);
+  }
+
+  // Nothing selected yet: the key only selects the oldest draft, so a stray key never sends anything unseen.
+  function selectedApproval() {
+    const entries = visibleApprovalEntries();
+    const entry = entries.find((candidate) => candidate.draft.id === selectedDraft);
+    if (!entry && entries.length) selectApproval(entries[0].draft.id, true);
+    return entry || null;
+  }
+
+  function isTextField(node) {
+    if (!node || node === document.body) return false;
+    if (node.isContentEditable) return true;
+    if (node.tagName === "TEXTAREA" || node.tagName === "SELECT") return true;
+    if (node.tagName !== "INPUT") return false;
+    return !["button", "checkbox", "radio", "submit", "reset", "range", "color", "file"].includes(node.type);
+  }
+
+  function toggleShortcuts(show) {
+    const open = show === undefined ? el.shortcuts.hidden : show;
+    if (open) {
+      shortcutsReturn = document.activeElement;
+      el.shortcuts.hidden = false;
+      el.shortcutsDialog.focus();
+    } else if (!el.shortcuts.hidden) {
+      el.shortcuts.hidden = true;
+      if (shortcutsReturn && shortcutsReturn.focus) shortcutsReturn.focus();
+    }
+  }
+  let shortcutsReturn = null;
+
+  function onShortcut(event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+    if (!el.shortcuts.hidden) {
+      if (event.key === "Escape" || event.key === "?") {
+        event.preventDefault();
+        toggleShortcuts(false);
+      } else if (event.key === "Tab") {
+        event.preventDefault();
+        el.shortcutsClose.focus();
+      }
+      return;
+    }
+    if (event.key === "Escape") {
+      if (!el.closePanel.hidden) {
+        closeClosePanel();
+        el.close.focus();
+      }
+      return;
+    }
+    if (isTextField(event.target)) return;
+    const key = event.key;
+    if (key === "?") {
+      event.preventDefault();
+      toggleShortcuts(true);
+      return;
+    }
+    if (key === "j" || key === "k") {
+      event.preventDefault();
+      moveApproval(key === "j" ? 1 : -1);
+      return;
+    }
+    if (key !== "a" && key !== "e" && key !== "r") return;
+    const entry = selectedApproval();
+    if (!entry || entry.busy) return;
+    event.preventDefault();
+    if (key === "a") reviewDraft(entry, { type: "draft.approve", draft_id: entry.draft.id });
+    else setApprovalMode(entry, key === "e" ? "edit" : "reject");
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Wiring.
   // ---------------------------------------------------------------------------------------------
   function wire() {
@@ -2598,17 +4163,74 @@
       sendReply();
     });
     el.reply.addEventListener("keydown", (event) => {
+      if (cannedKey(event)) return;
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
         event.preventDefault();
         sendReply();
       }
     });
     el.reply.addEventListener("input", () => {
+      onReplyInputForCanned();
       updateSendButton();
       if (el.reply.value.trim()) noteTyping();
       else stopTyping();
     });
-    el.reply.addEventListener("blur", stopTyping);
+    el.reply.addEventListener("blur", () => {
+      stopTyping();
+      setTimeout(() => {
+        const active = document.activeElement;
+        if (canned.via === "slash" && active !== el.reply && !el.cannedPicker.contains(active)) cannedClose();
+      }, 150);
+    });
+    el.closePanel.addEventListener("submit", submitClose);
+    el.closeCancel.addEventListener("click", () => {
+      closeClosePanel();
+      el.close.focus();
+    });
+    for (const tab of el.modeTabs) {
+      tab.addEventListener("click", () => {
+        setMode(tab.dataset.mode);
+        if (!el.reply.disabled) el.reply.focus();
+      });
+      tab.addEventListener("keydown", onModeKey);
+    }
+    el.cannedButton.addEventListener("click", () => (canned.open ? cannedClose() : cannedOpen("button")));
+    el.cannedSearch.addEventListener("input", () => {
+      canned.query = el.cannedSearch.value;
+      canned.active = 0;
+      renderCanned();
+    });
+    el.cannedSearch.addEventListener("keydown", cannedKey);
+    el.cannedSearch.addEventListener("blur", () => {
+      setTimeout(() => {
+        const active = document.activeElement;
+        if (canned.via === "button" && active !== el.cannedSearch && !el.cannedPicker.contains(active)) cannedClose();
+      }, 150);
+    });
+    el.sound.addEventListener("click", toggleSound);
+    el.shortcutsButton.addEventListener("click", () => toggleShortcuts(true));
+    el.shortcutsClose.addEventListener("click", () => toggleShortcuts(false));
+    el.shortcuts.addEventListener("click", (event) => {
+      if (event.target === el.shortcuts) toggleShortcuts(false);
+    });
+    document.addEventListener("keydown", onShortcut);
+    for (const select of el.filterSelects) select.addEventListener("change", onFilterChanged);
+    el.filterClear.addEventListener("click", clearFilters);
+    el.closedSection.querySelector(".inbox-section__toggle").addEventListener("click", () => {
+      // After the section toggle's own handler: load when it has just been opened.
+      setTimeout(() => {
+        if (!el.closedSection.classList.contains("is-collapsed")) loadClosed();
+      }, 0);
+    });
+    el.translateCustomer.addEventListener("click", () => translate("customer"));
+    el.translateReply.addEventListener("click", () => translate("reply"));
+    el.articleSearchForm.addEventListener("submit", searchArticles);
+    el.ratingForm.addEventListener("submit", submitRating);
+    for (const radio of el.ratingRadios) radio.addEventListener("change", () => paintStars());
+    el.ratingStars.forEach((star, index) => {
+      star.addEventListener("mouseenter", () => paintStars(index + 1));
+      star.addEventListener("mouseleave", () => paintStars());
+    });
     el.jump.addEventListener("click", scrollToBottom);
     for (const radio of el.presenceRadios) radio.addEventListener("change", onPresencePicked);
     el.capacity.addEventListener("change", onCapacityChanged); // also fires on Enter
@@ -2648,7 +4270,13 @@
         sendRead();
       }
     });
-    window.addEventListener("beforeunload", stopTyping);
+    window.addEventListener("beforeunload", () => {
+      stopTyping();
+      suggestionsLeft(state.conv);
+    });
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && document.hasFocus()) alertsSeen();
+    });
   }
 
   function idFromHash() {
@@ -2658,6 +4286,8 @@
 
   applyStaticStrings();
   wire();
+  soundLoad();
+  setMode("reply");
   renderInbox();
   renderTeam();
   const initial = idFromHash();
