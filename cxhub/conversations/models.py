@@ -68,6 +68,23 @@ class Site(models.Model):
         blank=True,
         help_text='Asked before the first message, any of ["name", "email", "topic"]; empty means no form.',
     )
+
+    class PostConversationEmail(models.TextChoices):
+        NEVER = "never", "Never"
+        WHEN_ASKED = "when_asked", "When the customer asked for a transcript"
+        ALWAYS = "always", "Always, when the address is known"
+
+    post_conversation_email = models.CharField(
+        max_length=12,
+        choices=PostConversationEmail.choices,
+        default=PostConversationEmail.WHEN_ASKED,
+        help_text="Whether the customer gets a confirmation email with the summary and transcript after closing.",
+    )
+    post_conversation_approval = models.BooleanField(
+        default=False,
+        help_text="A person approves the summary, CRM update and confirmation email before they go out "
+        "(always so for conversations at 'AI, checked by a person').",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

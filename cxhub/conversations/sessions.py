@@ -23,6 +23,11 @@ def visitor_session_resolve(*, token: str | None, origin: str | None, check_orig
     )
     if customer is None:
         raise InvalidVisitorToken("token_invalid")
+    if customer.merged_into_id is not None:
+        # Merged by a verified email or phone: the visitor continues as the customer kept, with their history.
+        from .merging import customer_root
+
+        customer = customer_root(customer)
     site: Site = customer.site
     if check_origin and not site_origin_allowed(site=site, origin=origin):
         raise OriginRefused(origin)

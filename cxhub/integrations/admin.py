@@ -12,7 +12,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
         choices=[(name, name) for name in (*EVENTS, *RESERVED_EVENTS)],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text=_("None ticked sends every event. csat.received is reserved: nothing sends it yet."),
+        help_text=_("None ticked sends every event."),
     )
 
     class Meta:

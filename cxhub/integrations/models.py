@@ -15,9 +15,10 @@ EVENTS = (
     "handoff.returned",
     "autonomy.changed",
     "conversation.closed",
+    "csat.received",
 )
-# Named now so subscriptions can list them; nothing emits them yet.
-RESERVED_EVENTS = ("csat.received",)
+# Names subscriptions may list before anything emits them; none at the moment.
+RESERVED_EVENTS: tuple[str, ...] = ()
 
 
 def new_webhook_secret() -> str:

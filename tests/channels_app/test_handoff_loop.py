@@ -88,7 +88,10 @@ async def test_person_request_take_over_reply_hand_back_and_close():
     closed = await visitor.receive_until(lambda f: f["type"] == "state" and f["state"]["status"] == "closed")
     assert closed
 
-    kinds = await sync_to_async(lambda: list(conversation.events.values_list("kind", flat=True)))()
+    # Post-conversation work (summary, CRM…) runs beside the loop and has its own tests.
+    kinds = await sync_to_async(
+        lambda: list(conversation.events.exclude(kind__startswith="post_work").values_list("kind", flat=True))
+    )()
     assert kinds == [
         "conversation_started",
         "disclosure_shown",
