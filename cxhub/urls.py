@@ -10,4 +10,7 @@ urlpatterns = [
     path("staff/", include("staff.urls")),
     path("api/widget/", include("widget.urls")),
     path("api/staff/", include(staff_api)),
+    path("api/mail/", include("cxhub.mail.urls")),
+    path("api/sms/", include("cxhub.sms.urls")),
+    path("api/channel/v1/", include("cxhub.api_channel.urls")),
 ]

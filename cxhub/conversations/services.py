@@ -1,6 +1,7 @@
 """Writes to conversations. Every change of owner, level or transcript locks the conversation row."""
 
 import hmac
+from datetime import timedelta
 from hashlib import sha256
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import broadcast, selectors, texts
-from .models import AutonomyLevel, Conversation, ConversationEvent, Customer, Message, SatisfactionRating, Site
+from .models import AutonomyLevel, Conversation, ConversationEvent, Customer, Message, Note, SatisfactionRating, Site
 
 
 class ConversationError(Exception):
@@ -46,7 +47,12 @@ def ai_may_draft(conversation: Conversation) -> bool:
 
 def conversation_lock(conversation_id: int) -> Conversation:
     """Caller must be inside transaction.atomic(); the row stays locked until it commits."""
-    return Conversation.objects.select_for_update().select_related("customer", "agent", "site").get(pk=conversation_id)
+    # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join to `agent`.
+    return (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("customer", "agent", "site")
+        .get(pk=conversation_id)
+    )
 
 
 # Conversation events outside systems can subscribe to, by the names they know them by (docs/webhooks.md).
@@ -57,6 +63,7 @@ WEBHOOK_EVENT_FOR_KIND = {
     ConversationEvent.Kind.HANDOFF_RETURNED: "handoff.returned",
     ConversationEvent.Kind.AUTONOMY_CHANGED: "autonomy.changed",
     ConversationEvent.Kind.CONVERSATION_CLOSED: "conversation.closed",
+    ConversationEvent.Kind.SATISFACTION_RATED: "csat.received",
 }
 
 
@@ -115,6 +122,11 @@ def conversation_publish(conversation: Conversation) -> None:
     )
 
 
+# Replies on these channels are sent by their apps (email by SMTP, texts by the provider's API), after commit.
+REPLY_AUTHORS = {Message.AuthorKind.AI, Message.AuthorKind.HUMAN}
+CHANNELS_WE_SEND_ON = {Conversation.Channel.EMAIL, Conversation.Channel.SMS, Conversation.Channel.WHATSAPP}
+
+
 def message_record(
     *,
     conversation: Conversation,
@@ -147,6 +159,11 @@ def message_record(
     conversation.save(update_fields=["last_seq", "updated_at"])
     if author_kind != Message.AuthorKind.SYSTEM:
         _webhook_emit("message.created", conversation, message.pk, {"message": selectors.message_for_staff(message)})
+    if author_kind in REPLY_AUTHORS and conversation.channel in CHANNELS_WE_SEND_ON:
+        # Channel apps build on conversations: imported when used. Widget conversations never get here.
+        from cxhub.api_channel.continuation import message_outbound_queue
+
+        message_outbound_queue(conversation=conversation, message=message)
     broadcast.message_published(
         conversation_id=conversation.pk,
         message=selectors.message_for_visitor(message),
@@ -192,7 +209,9 @@ def customer_get_or_create(*, site: Site, public_id: str | None, locale: str) ->
     if public_id:
         customer = Customer.objects.filter(site=site, public_id=public_id).first()
         if customer is not None:
-            return customer
+            from .merging import customer_root  # a merged visitor continues as the customer kept
+
+            return customer_root(customer)
     return Customer.objects.create(site=site, locale=texts.pick_locale(locale))
 
 
@@ -273,6 +292,10 @@ def conversation_close(*, conversation_id: int, actor_kind: str, agent=None, out
         agent=agent,
         data={"outcome": outcome},
     )
+    # The summary, CRM update, follow-up and confirmation email run on the worker once this commits.
+    from cxhub.crm.services import post_work_schedule
+
+    post_work_schedule(conversation_id=conversation.pk, trigger="closed")
     conversation_publish(conversation)
     if was_queued:
         queue_publish_positions(after=conversation)
@@ -334,6 +357,10 @@ def customer_contact_leave(*, conversation_id: int, email: object) -> Customer:
         data={"email": email, "owner": conversation.owner},
     )
     system_message_record(conversation=conversation, key="reply_by_email", email=email)
+    # Replies written while they are away are emailed; their email reply threads back here.
+    from cxhub.mail.services import conversation_continue_by_email
+
+    conversation_continue_by_email(conversation=conversation, email=email)
     return customer
 
 
@@ -344,24 +371,32 @@ def _open_conversation_lock(conversation_id: int) -> Conversation:
     return conversation
 
 
-def identity_hash(*, secret: str, user_id: str) -> str:
-    """What the company's server computes for a signed-in user: hex HMAC-SHA256(site secret, user id)."""
-    return hmac.new(secret.encode(), user_id.encode(), sha256).hexdigest()
+def identity_hash(*, secret: str, user_id: str, email: str = "") -> str:
+    """What the company's server computes for a signed-in user: hex HMAC-SHA256(site secret, user id), or
+    with a verified email HMAC-SHA256(site secret, user id + "\n" + email)."""
+    signed = f"{user_id}\n{email}" if email else user_id
+    return hmac.new(secret.encode(), signed.encode(), sha256).hexdigest()
 
 
 @transaction.atomic
-def customer_identify(*, conversation_id: int, user_id: object, user_hash: object) -> Customer:
+def customer_identify(*, conversation_id: int, user_id: object, user_hash: object, email: object = None) -> Customer:
     """A signed-in user, vouched for by the site's server: the customer gets their external id.
 
-    The hash is compared in constant time; a wrong one changes nothing. The current customer is marked,
-    and customers are not merged: an earlier customer with the same external id keeps their conversations."""
+    The hash is compared in constant time; a wrong one changes nothing. Customers are not merged by external
+    id; when the server also signs the user's email, that email is verified and the customer becomes one with
+    any customer already known by it on this site (an email conversation, say)."""
     if not isinstance(user_id, str) or not (1 <= len(user_id) <= 200) or not isinstance(user_hash, str):
         raise ConversationError("identity_invalid", "The identity could not be verified.")
+    email = email_clean(email) if email not in (None, "") else ""
     conversation = conversation_lock(conversation_id)
-    expected = identity_hash(secret=conversation.site.identity_secret, user_id=user_id)
+    expected = identity_hash(secret=conversation.site.identity_secret, user_id=user_id, email=email)
     if not hmac.compare_digest(expected, user_hash.strip().lower()):
         raise ConversationError("identity_invalid", "The identity could not be verified.")
     customer = conversation.customer
+    if email:
+        from .merging import customer_contact_verify
+
+        customer = customer_contact_verify(customer=customer, email=email)
     if customer.is_identified and customer.external_id == user_id:
         return customer
     customer.external_id = user_id
@@ -529,3 +564,58 @@ def read_mark(*, conversation_id: int, side: str, seq: object, agent=None) -> bo
     Conversation.objects.filter(pk=conversation.pk).update(**{field: seq})
     conversation_publish(conversation)
     return True
+
+
+NOTE_MAX_CHARS = 4000
+NOTE_RESEND_WINDOW = timedelta(minutes=2)
+
+
+@transaction.atomic
+def note_add(*, conversation_id: int, author, text: object) -> Note:
+    """A private note for staff. Told only to staff consoles; the event keeps the id, never the words."""
+    if not isinstance(text, str) or not text.strip() or len(text.strip()) > NOTE_MAX_CHARS:
+        raise ConversationError("note_invalid", f"A note must be text of 1 to {NOTE_MAX_CHARS} characters.")
+    conversation = conversation_lock(conversation_id)
+    # A console resending after a reconnect: the same words from the same person just now are one note.
+    resent = (
+        conversation.notes.filter(author=author, created_at__gte=timezone.now() - NOTE_RESEND_WINDOW)
+        .order_by("-id")
+        .first()
+    )
+    if resent is not None and resent.text == text.strip():
+        return resent
+    note = Note.objects.create(conversation=conversation, author=author, text=text.strip())
+    event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.NOTE_ADDED,
+        actor_kind=ConversationEvent.ActorKind.HUMAN,
+        agent=author,
+        data={"note_id": note.pk},
+    )
+    broadcast.note_added(conversation_id=conversation.pk, note=selectors.note_for_staff(note))
+    return note
+
+
+HANDOFF_COMMENT_MAX_CHARS = 1000
+
+
+@transaction.atomic
+def handoff_rate(*, conversation_id: int, agent, score: object, comment: object = "") -> ConversationEvent:
+    """An agent rates the handoff card they were given, 1 to 5. Rating again appends: the latest counts."""
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise ConversationError("score_invalid", "Please choose a score from 1 to 5.")
+    comment = "" if comment is None else comment
+    if not isinstance(comment, str) or len(comment.strip()) > HANDOFF_COMMENT_MAX_CHARS:
+        raise ConversationError(
+            "comment_invalid", f"The comment must be text of at most {HANDOFF_COMMENT_MAX_CHARS} characters."
+        )
+    conversation = conversation_lock(conversation_id)
+    if not conversation.events.filter(kind=ConversationEvent.Kind.HANDOFF_REQUESTED).exists():
+        raise ConversationError("nothing_to_rate", "This conversation was never handed to a person.")
+    return event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.HANDOFF_RATED,
+        actor_kind=ConversationEvent.ActorKind.HUMAN,
+        agent=agent,
+        data={"score": score, "comment": comment.strip()},
+    )

@@ -4,13 +4,18 @@ import os
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cxhub.assistant.calibration import calibration_line, knowledge_base_calibrate
 from cxhub.assistant.kb_files import knowledge_base_import
 from cxhub.assistant.services import knowledge_base_default
+from cxhub.canned.services import canned_demo_seed
+from cxhub.conversations.access import SUPERVISORS_GROUP
 from cxhub.conversations.models import Site
+from cxhub.mail.models import MailInbox
+from cxhub.sms.models import SmsNumber
 from routing.models import BusinessHours, RoutingRule, Team
 
 DEMO_KB = Path(__file__).resolve().parents[3] / "assistant" / "fixtures" / "demo_kb.jsonl"
@@ -20,7 +25,11 @@ DEMO_USERS = [
     ("admin", "cxhub-admin", "Ada", "Admin", True),
     ("marie", "cxhub-agent", "Marie", "Dupont", False),
     ("sam", "cxhub-agent", "Sam", "Taylor", False),
+    ("lea", "cxhub-supervisor", "Léa", "Martin", False),
 ]
+DEMO_SUPERVISORS = ["lea"]
+DEMO_INBOX = "support@maison-lumiere.example"
+DEMO_SMS_NUMBER = "+33100000000"
 
 
 class Command(BaseCommand):
@@ -47,6 +56,11 @@ class Command(BaseCommand):
             user.is_superuser = is_superuser
             user.save()
         admin = User.objects.get(username="admin")
+        supervisors, _ = Group.objects.get_or_create(name=SUPERVISORS_GROUP)
+        supervisors.user_set.add(*User.objects.filter(username__in=DEMO_SUPERVISORS))
+        # Email and SMS reach the same site: replies to the inbox and texts to the number land in the console.
+        MailInbox.objects.get_or_create(address=DEMO_INBOX, defaults={"site": site})
+        SmsNumber.objects.get_or_create(number=DEMO_SMS_NUMBER, defaults={"site": site})
 
         knowledge_base = knowledge_base_default()
         with DEMO_KB.open(encoding="utf-8") as lines:
@@ -60,6 +74,8 @@ class Command(BaseCommand):
         self.stdout.write("Demo accounts: " + ", ".join(f"{u} / {p}" for u, p, *_ in DEMO_USERS))
         rules = self.routing_seed(site, agents=User.objects.filter(username__in=["marie", "sam"]))
         self.stdout.write(f"Team “Support” (marie, sam; automatic assignment) and {rules} example routing rules.")
+        self.stdout.write(f"{canned_demo_seed()} canned responses (English and French).")
+        self.stdout.write(f"Supervisor (dashboard): lea. Email inbox {DEMO_INBOX}, SMS number {DEMO_SMS_NUMBER}.")
 
     def routing_seed(self, site, *, agents) -> int:
         """A team and a few rules an admin would start from; existing ones (by name) are left as edited."""
