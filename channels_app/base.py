@@ -21,7 +21,11 @@ class JsonProtocolConsumer(AsyncJsonWebsocketConsumer):
             return await self.send_error("frame_too_large", "That message is too large.")
         try:
             content = json.loads(text_data or "")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: "[[[[…" nested deeper than the parser goes
+            content = None
+        if await self.frame_refused(content if isinstance(content, dict) else {}):
+            return
+        if content is None:
             return await self.send_error("frame_invalid", "Frames must be JSON objects.")
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             return await self.send_error("frame_invalid", "Frames must be JSON objects with a type.")
@@ -32,6 +36,14 @@ class JsonProtocolConsumer(AsyncJsonWebsocketConsumer):
             await handler(content)
         except ConversationError as error:
             await self.send_error(error.code, error.message, client_id=content.get("client_id"))
+        except Exception:
+            # A bug must not take the socket down with it; the fuzz tests look for this code.
+            logger.exception("websocket frame failed type=%s consumer=%s", content["type"][:40], type(self).__name__)
+            await self.send_error("server_error", "Something went wrong. Please try again.")
+
+    async def frame_refused(self, content: dict) -> bool:
+        """Consumers refuse a frame here (rate limit, ended session) by answering it themselves and returning True."""
+        return False
 
     async def send_error(self, code: str, message: str, **extra) -> None:
         # Logged without message contents: they may hold personal data.

@@ -1,10 +1,13 @@
 """Websocket consumers: authenticate, join groups, hand frames to services, relay events."""
 
+import asyncio
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 
 from cxhub.assistant.copilot import handoff_package
+from cxhub.assistant.feedback import answer_flag
 from cxhub.assistant.models import Draft
 from cxhub.assistant.search import visitor_articles_search
 from cxhub.conversations import broadcast, selectors
@@ -17,18 +20,28 @@ from cxhub.conversations.services import (
     customer_contact_leave,
     customer_identify,
     customer_prechat_submit,
+    handoff_rate,
+    note_add,
     read_mark,
     satisfaction_rate,
     transcript_email_request,
 )
 from cxhub.conversations.sessions import visitor_session_resolve
-from cxhub.conversations.visitor_tokens import InvalidVisitorToken
+from cxhub.conversations.visitor_tokens import InvalidVisitorToken, visitor_token_issue
+from cxhub.ratelimits import rate_take_async
+from cxhub.security import staff_session_valid
 from routing import approvals
 from routing import services as routing
 from routing.assignment import conversation_transfer, presence_set, transfer_target
 
 from .base import JsonProtocolConsumer
-from .groups import STAFF_INBOX_GROUP, staff_conversation_group, widget_group
+from .groups import (
+    STAFF_INBOX_GROUP,
+    STAFF_SUPERVISORS_GROUP,
+    staff_agent_group,
+    staff_conversation_group,
+    widget_group,
+)
 
 
 def _header(scope, name: bytes) -> str | None:
@@ -54,6 +67,13 @@ class WidgetConsumer(JsonProtocolConsumer):
     async def connect(self):
         query = parse_qs(self.scope.get("query_string", b"").decode())
         token = (query.get("token") or [""])[0]
+        self.client_ip = (self.scope.get("client") or ["unknown"])[0]
+        retry_after = await rate_take_async(("RATE_LIMIT_IP", "ip", self.client_ip))
+        if retry_after is not None:
+            await self.accept()
+            await self.send_error("rate_limited", "Too many connections. Please wait.", retry_after=retry_after)
+            await self.close(code=4429)
+            return
         try:
             session = await database_sync_to_async(visitor_session_resolve)(
                 token=token, origin=_header(self.scope, b"origin")
@@ -71,6 +91,7 @@ class WidgetConsumer(JsonProtocolConsumer):
             return
         self.conversation_id = session.conversation.pk
         self.conversation_public_id = session.conversation.public_id
+        self.visitor = (session.customer.site_id, session.customer.public_id)
         await self.channel_layer.group_add(widget_group(self.conversation_id), self.channel_name)
         await self.accept()
         await self.send_state()
@@ -107,7 +128,33 @@ class WidgetConsumer(JsonProtocolConsumer):
                 await self.send_json({"type": "message", "message": message})
                 self.sent_seq = message["seq"]
 
+    async def frame_refused(self, content: dict) -> bool:
+        if self.conversation_id is None:
+            return True  # refused at the handshake: the socket is closing
+        # Per visitor, the same buckets as the widget's REST calls. Not per IP: the IP paid at the handshake, and
+        # a whole office behind one address chats at once.
+        visitor = "{}:{}".format(*self.visitor)
+        buckets = [("RATE_LIMIT_VISITOR_FRAMES", "visitor", visitor)]
+        if content.get("type") == "message.send":
+            buckets.append(("RATE_LIMIT_VISITOR_MESSAGES", "visitor-messages", visitor))
+        retry_after = await rate_take_async(*buckets)
+        if retry_after is None:
+            return False
+        # Not stored, not acknowledged: the widget keeps the message and sends it again after the wait.
+        await self.send_error(
+            "rate_limited",
+            "You are sending too fast. Please wait a moment.",
+            retry_after=retry_after,
+            client_id=content.get("client_id"),
+        )
+        return True
+
     # client → server
+    async def handle_token_refresh(self, content):
+        site_id, customer_public_id = self.visitor
+        token = visitor_token_issue(site_id=site_id, customer_public_id=customer_public_id)
+        await self.send_json({"type": "token", "token": token, "expires_in": settings.VISITOR_TOKEN_MAX_AGE_SECONDS})
+
     async def handle_resume(self, content):
         await self.resume(_int(content.get("after_seq")))
 
@@ -150,7 +197,10 @@ class WidgetConsumer(JsonProtocolConsumer):
 
     async def handle_identify(self, content):
         customer = await database_sync_to_async(customer_identify)(
-            conversation_id=self.conversation_id, user_id=content.get("user_id"), user_hash=content.get("user_hash")
+            conversation_id=self.conversation_id,
+            user_id=content.get("user_id"),
+            user_hash=content.get("user_hash"),
+            email=content.get("email"),
         )
         await self.send_json({"type": "identified", "user_id": customer.external_id})
 
@@ -205,7 +255,10 @@ class WidgetConsumer(JsonProtocolConsumer):
             await self.send_json({"type": "message", "message": event["message"]})
             self.sent_seq = seq
         elif seq > self.sent_seq:
-            await self.catch_up()  # an event went missing in between: fill the gap from the database
+            # Events went missing in between (the channel was full, or Redis restarted): say so, then fill
+            # the gap from the database in seq order.
+            await self.send_json({"type": "resync", "after_seq": self.sent_seq})
+            await self.catch_up()
 
     async def conversation_state(self, event):
         await self.send_json({"type": "state", "state": event["state"]})
@@ -228,20 +281,50 @@ class StaffConsumer(JsonProtocolConsumer):
             return
         self.user = user
         self.access = await database_sync_to_async(staff_access)(user)
-        await self.channel_layer.group_add(STAFF_INBOX_GROUP, self.channel_name)
+        for group in self._inbox_groups():
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         inbox = await database_sync_to_async(lambda: selectors.inbox_list(visible=conversations_visible(self.access)))()
         self.shown = {row["id"] for row in inbox}  # rows this console holds, to take back if routed away
         await self.send_json({"type": "inbox", "conversations": inbox})
+        # A socket that only listens must also stop once its session ends (a stolen session whose password
+        # was changed): checked every STAFF_SESSION_CHECK_SECONDS, and before every frame.
+        self.session_watch = asyncio.ensure_future(self.watch_session())
+
+    def _inbox_groups(self) -> list[str]:
+        # Everyone's inbox, this agent's own conversations, and for supervisors everyone else's too.
+        groups = [STAFF_INBOX_GROUP, staff_agent_group(self.user.pk)]
+        return [*groups, STAFF_SUPERVISORS_GROUP] if self.access.sees_all else groups
+
+    async def watch_session(self) -> None:
+        while True:
+            await asyncio.sleep(settings.STAFF_SESSION_CHECK_SECONDS)
+            if await self.frame_refused({}):
+                return
 
     async def disconnect(self, code):
         if getattr(self, "user", None) is None:
             return
-        await self.channel_layer.group_discard(STAFF_INBOX_GROUP, self.channel_name)
+        if getattr(self, "session_watch", None) is not None:
+            self.session_watch.cancel()
+        for group in self._inbox_groups():
+            await self.channel_layer.group_discard(group, self.channel_name)
         if self.open_conversation_id is not None:
             await self.channel_layer.group_discard(
                 staff_conversation_group(self.open_conversation_id), self.channel_name
             )
+
+    async def frame_refused(self, content: dict) -> bool:
+        session = self.scope.get("session")
+        valid = await database_sync_to_async(staff_session_valid)(
+            session_key=getattr(session, "session_key", None), user_id=self.user.pk
+        )
+        if valid:
+            return False
+        # Logged out or password changed elsewhere: this socket no longer speaks for anyone.
+        await self.send_error("session_ended", "Your session has ended. Please sign in again.")
+        await self.close(code=4401)
+        return True
 
     @staticmethod
     def _conversation_id(content) -> int:
@@ -263,7 +346,7 @@ class StaffConsumer(JsonProtocolConsumer):
         )
         if conversation is None:
             raise ConversationError("conversation_unknown", "No such conversation.")
-        return handoff_package(conversation)
+        return handoff_package(conversation, viewer=self.user)
 
     async def handle_conversation_open(self, content):
         conversation_id = self._conversation_id(content)
@@ -386,7 +469,39 @@ class StaffConsumer(JsonProtocolConsumer):
 
         await database_sync_to_async(transfer)()
 
+    async def handle_note_add(self, content):
+        conversation_id = await self._allowed_id(content)
+        note = await database_sync_to_async(note_add)(
+            conversation_id=conversation_id, author=self.user, text=content.get("text")
+        )
+        client_id = content.get("client_id") if isinstance(content.get("client_id"), str) else None
+        await self.send_json(
+            {"type": "ack", "conversation_id": conversation_id, "client_id": client_id, "note_id": note.pk}
+        )
+
+    async def handle_handoff_rate(self, content):
+        conversation_id = await self._allowed_id(content)
+        event = await database_sync_to_async(handoff_rate)(
+            conversation_id=conversation_id, agent=self.user, score=content.get("score"), comment=content.get("comment")
+        )
+        await self.send_json({"type": "ack", "conversation_id": conversation_id, "rated": event.data["score"]})
+
+    async def handle_answer_flag(self, content):
+        conversation_id = await self._allowed_id(content)
+        flag = await database_sync_to_async(answer_flag)(
+            conversation_id=conversation_id,
+            agent=self.user,
+            message_seq=content.get("message_seq"),
+            article_slug=content.get("article_slug"),
+            note=content.get("note"),
+        )
+        await self.send_json({"type": "ack", "conversation_id": conversation_id, "flag_id": flag.pk})
+
     # channel layer → agent
+    async def conversation_note(self, event):
+        # Only sockets that passed the access check on opening the conversation are in its staff group.
+        await self.send_json({"type": "note", "conversation_id": event["conversation_id"], "note": event["note"]})
+
     async def conversation_draft(self, event):
         try:
             await database_sync_to_async(conversation_check)(self.access, event["conversation_id"])

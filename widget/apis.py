@@ -6,6 +6,7 @@ for that site's allowed origins only.
 
 from django.conf import settings
 from rest_framework import serializers
+from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,6 +26,8 @@ from cxhub.conversations.sessions import VisitorSession, visitor_session_resolve
 from cxhub.conversations.visitor_tokens import InvalidVisitorToken, visitor_token_issue, visitor_token_read
 from routing import services as routing
 
+from . import throttles
+
 
 def request_origin(request) -> str | None:
     """The page's origin; browsers omit the Origin header on same-origin GETs but say so in Sec-Fetch-Site."""
@@ -41,6 +44,16 @@ def _error(code: str, message: str, status: int) -> Response:
 class WidgetAPI(APIView):
     authentication_classes: list = []
     permission_classes: list = []
+    throttle_classes: list = [throttles.IpThrottle, throttles.VisitorThrottle]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, Throttled):
+            retry_after = max(int(exc.wait or 1), 1)
+            response = _error("rate_limited", "Too many requests. Please wait a moment and try again.", 429)
+            response.data["retry_after"] = retry_after
+            response["Retry-After"] = str(retry_after)
+            return response
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -74,6 +87,8 @@ class WidgetAPI(APIView):
 
 
 class SessionStartAPI(WidgetAPI):
+    throttle_classes = [throttles.IpThrottle, throttles.IpSessionsThrottle]
+
     class InputSerializer(serializers.Serializer):
         site_key = serializers.CharField(max_length=64)
         token = serializers.CharField(max_length=512, required=False, allow_blank=True)
@@ -113,8 +128,21 @@ class SessionStartAPI(WidgetAPI):
         )
 
 
+class TokenRefreshAPI(WidgetAPI):
+    """A fresh token for the same visitor, asked for before the old one expires (the socket has `token.refresh`)."""
+
+    def post(self, request):
+        session = self.visitor_session(request)
+        if isinstance(session, Response):
+            return session
+        token = visitor_token_issue(site_id=session.customer.site_id, customer_public_id=session.customer.public_id)
+        return Response({"token": token, "expires_in": settings.VISITOR_TOKEN_MAX_AGE_SECONDS})
+
+
 class MessagesAPI(WidgetAPI):
     """REST fallback: the same messages and acknowledgements as the websocket."""
+
+    throttle_classes = [*WidgetAPI.throttle_classes, throttles.VisitorMessagesThrottle]
 
     class InputSerializer(serializers.Serializer):
         client_id = serializers.CharField(max_length=64)
@@ -217,7 +245,10 @@ class IdentifyAPI(WidgetAPI):
             return session
         body = _body(request)
         customer = customer_identify(
-            conversation_id=session.conversation.pk, user_id=body.get("user_id"), user_hash=body.get("user_hash")
+            conversation_id=session.conversation.pk,
+            user_id=body.get("user_id"),
+            user_hash=body.get("user_hash"),
+            email=body.get("email"),
         )
         return Response({"identified": True, "user_id": customer.external_id})
 

@@ -4,6 +4,7 @@ from . import apis
 
 urlpatterns = [
     path("sessions", apis.SessionStartAPI.as_view(), name="widget-sessions"),
+    path("token", apis.TokenRefreshAPI.as_view(), name="widget-token"),
     path("messages", apis.MessagesAPI.as_view(), name="widget-messages"),
     path("handoff", apis.HandoffRequestAPI.as_view(), name="widget-handoff"),
     path("autonomy", apis.AutonomyAPI.as_view(), name="widget-autonomy"),

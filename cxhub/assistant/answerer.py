@@ -93,7 +93,7 @@ def answer_decide(question: str, *, evidence: Evidence, policy: Policy, locale: 
     answer.text = article.answer
     answer.outcome = AssistantDecision.Outcome.ANSWERED
     if settings.ASSISTANT_CHAT_MODEL:
-        from .llm import llm_phrase
+        from .llm import llm_failed, llm_phrase
 
         phrasing = llm_phrase(question=question, articles=[article], locale=locale)
         answer.grounding = {"accepted": phrasing.accepted, "reason": phrasing.reason}
@@ -104,6 +104,10 @@ def answer_decide(question: str, *, evidence: Evidence, policy: Policy, locale: 
         else:
             # The article's own approved words are always safe to send.
             answer.outcome = AssistantDecision.Outcome.GROUNDING_REJECTED
+            if llm_failed(phrasing):
+                # Honesty first: say the assistant is not working properly and offer a person, with the
+                # article as written (approved text, never a guess) rather than nothing.
+                answer.text = texts.text("ai_unavailable", locale, answer=article.answer)
     return answer
 
 

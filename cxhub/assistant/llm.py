@@ -9,6 +9,7 @@ import functools
 import logging
 import re
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -169,6 +170,22 @@ def messages_build(*, question: str, articles: list[Article], locale: str) -> li
 # --- phrasing -------------------------------------------------------------------------------------------
 
 
+# Provider calls run here so a hung provider costs the customer at most ASSISTANT_LLM_TIMEOUT_SECONDS
+# (providers' own timeouts differ and some retry for minutes); the abandoned call finishes in the background.
+_provider_calls = ThreadPoolExecutor(max_workers=4, thread_name_prefix="llm")
+
+
+def chat_model_invoke(messages: list[BaseMessage]) -> BaseMessage:
+    """The configured model's reply, or TimeoutError after ASSISTANT_LLM_TIMEOUT_SECONDS."""
+    call = _provider_calls.submit(chat_model_get().invoke, messages)
+    return call.result(timeout=settings.ASSISTANT_LLM_TIMEOUT_SECONDS)
+
+
+def llm_failed(phrasing: Phrasing) -> bool:
+    """The provider failed or was too slow, as opposed to answering badly."""
+    return phrasing.reason == "llm_timeout" or phrasing.reason.startswith("llm_error")
+
+
 def llm_phrase(*, question: str, articles: list[Article], locale: str) -> Phrasing:
     """Never raises: any problem is a rejected phrasing, and the caller keeps the article's own answer."""
     model_name = settings.ASSISTANT_CHAT_MODEL
@@ -181,8 +198,10 @@ def llm_phrase(*, question: str, articles: list[Article], locale: str) -> Phrasi
     if not articles:
         return rejected("no_sources")
     try:
-        reply = chat_model_get().invoke(messages_build(question=question, articles=articles, locale=locale))
-        text = reply.text.strip()
+        text = chat_model_invoke(messages_build(question=question, articles=articles, locale=locale)).text.strip()
+    except TimeoutError:
+        logger.warning("LLM gave no reply within %ss", settings.ASSISTANT_LLM_TIMEOUT_SECONDS)
+        return rejected("llm_timeout")
     except Exception as error:  # Whatever the provider raises, the caller sends the article's own answer.
         return rejected(f"llm_error: {type(error).__name__}")
 

@@ -15,6 +15,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I’m not sure about that, and I’d rather not guess. Would you like to talk to a person?",
         "fr": "Je ne suis pas sûr de la réponse et je préfère ne pas deviner. Voulez-vous parler à une personne ?",
     },
+    "ai_unavailable": {
+        "en": (
+            "I can’t answer properly right now. Our help article says: “{answer}” "
+            "If that doesn’t help, press “Talk to a person” and a person will take over."
+        ),
+        "fr": (
+            "Je ne peux pas répondre correctement pour le moment. Notre article d’aide indique : « {answer} » "
+            "Si cela ne vous aide pas, appuyez sur « Parler à une personne » et une personne prendra le relais."
+        ),
+    },
     "ai_source": {"en": "Source: {title}", "fr": "Source : {title}"},
     "queued": {
         "en": "Connecting you with a person… You are number {position} in the queue.",

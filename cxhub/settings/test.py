@@ -3,13 +3,15 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, database_config
+from .base import VAR_DIR, database_config, env_bool
 
 SECRET_KEY = "test-only-key-0123456789abcdef0123456789abcdef"
 DEBUG = False
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Every test talks from 127.0.0.1 to one Redis: limits are off unless a test turns them on (tests/security).
+RATE_LIMIT_ENABLED = env_bool("RATE_LIMIT_ENABLED", False)
 
 DATABASES = {"default": database_config()}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

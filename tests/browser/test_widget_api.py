@@ -31,7 +31,7 @@ def test_host_page_drives_the_widget_prechat_first_and_a_rating_at_the_end(shop,
     page = browser.new_context(reduced_motion="reduce").new_page()
     console_errors(page)
     page.goto(url + "/")
-    page.wait_for_function("window.Cxhub && window.Cxhub._loaded")
+    page.wait_for_function("() => window.Cxhub && window.Cxhub._loaded")
 
     page.evaluate(
         """() => {
@@ -58,7 +58,7 @@ def test_host_page_drives_the_widget_prechat_first_and_a_rating_at_the_end(shop,
     expect(page.locator("[data-testid=composer]")).to_be_visible()
 
     # The host page heard the widget open, become ready and receive the disclosure.
-    page.wait_for_function("window.__events.some(e => e.name === 'message' && e.data.author_kind === 'system')")
+    page.wait_for_function("() => window.__events.some(e => e.name === 'message' && e.data.author_kind === 'system')")
     events = page.evaluate("window.__events.map(e => e.name)")
     assert {"open", "ready", "message"} <= set(events)
     message = page.evaluate("window.__events.find(e => e.name === 'message').data")

@@ -476,7 +476,7 @@ def test_measure_transfer_size_and_time_to_interactive(embed, browser):
     page = browser.new_context().new_page()
     page.add_init_script("window.__cx_autoclick = true;" + TIMING)
     page.goto(api + "/")
-    page.wait_for_function("window.__cx && window.__cx.wsOpen", timeout=20_000)
+    page.wait_for_function("() => window.__cx && window.__cx.wsOpen", timeout=20_000)
     first = page.evaluate("window.__cx")
     resource = page.evaluate(
         "(() => { const e = performance.getEntriesByType('resource').find(e => e.name.endsWith('/widget/widget.js'));"
@@ -486,7 +486,7 @@ def test_measure_transfer_size_and_time_to_interactive(embed, browser):
     page.evaluate("window.__cx_autoclick = false")
     started = time.monotonic()
     page.reload()
-    page.wait_for_function("window.__cx && window.__cx.wsOpen", timeout=20_000)
+    page.wait_for_function("() => window.__cx && window.__cx.wsOpen", timeout=20_000)
     returning = page.evaluate("window.__cx")
     assert time.monotonic() - started < 20
 

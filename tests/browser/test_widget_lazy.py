@@ -53,7 +53,7 @@ def test_loader_is_small_and_loads_the_app_on_open_with_queued_calls(shop, brows
         Cxhub.open();
       }"""
     )
-    page.wait_for_function("window.Cxhub._loaded === true")
+    page.wait_for_function("() => window.Cxhub._loaded === true")
     assert any("/static/widget/widget-app.js" in u for u in requests)
     expect(page.locator("[data-testid=panel]")).to_be_visible()
     expect(page.locator("[data-testid=panel] h2")).to_have_text("Service client")  # the queued setLocale('fr')

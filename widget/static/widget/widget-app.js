@@ -844,7 +844,7 @@
     return fetch(base + path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined, mode: 'cors', credentials: 'omit' })
       .then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (data) {
-          if (!r.ok) { var e = new Error(data.message || 'HTTP ' + r.status); e.status = r.status; e.code = data.code; throw e; }
+          if (!r.ok) { var e = new Error(data.message || 'HTTP ' + r.status); e.status = r.status; e.code = data.code; e.retryAfter = data.retry_after; throw e; }
           return data;
         });
       });
@@ -868,7 +868,7 @@
     api('POST', '/api/widget/sessions', { site_key: siteKey, token: token || '', locale: locale })
       .then(function (data) {
         sessionBusy = false;
-        token = data.token; saveToken(token);
+        tokenRenewed(data);
         profile = { prechat_fields: data.prechat_fields || [], prechat_done: !!data.prechat_done, email_known: !!data.email_known };
         if (!readyFired) { readyFired = true; emit('ready', { conversation_id: data.state && data.state.conversation_id }); }
         if (data.max_chars) { maxChars = data.max_chars; ui.composer.setAttribute('maxlength', String(maxChars)); renderCounter(); }
@@ -883,6 +883,20 @@
         clearTimeout(sessionTimer);
         sessionTimer = setTimeout(startSession, backoff());
       });
+  }
+
+  // Tokens expire: renew one well before, over the socket or, when polling, over REST.
+  var refreshTimer;
+  function tokenRenewed(d) {
+    token = d.token; saveToken(token);
+    clearTimeout(refreshTimer);
+    if (d.expires_in > 0) refreshTimer = setTimeout(refreshToken, Math.min(d.expires_in * 800, 2147483647));
+  }
+  function refreshToken() {
+    if (wsSend({ type: 'token.refresh' })) { refreshTimer = setTimeout(refreshToken, 30000); return; } // unless answered
+    api('POST', '/api/widget/token', {}, true).then(tokenRenewed, function (err) {
+      if (err.status === 401) newSession(); else refreshTimer = setTimeout(refreshToken, 30000);
+    });
   }
 
   function newSession() { // the token is bad or expired: forget it and start afresh
@@ -952,8 +966,10 @@
       case 'prechat.saved': onPrechatSaved(f); break;
       case 'csat.saved': onRated(); break;
       case 'transcript.queued': onTranscript(f.email); break;
+      case 'token': tokenRenewed(f); break;
       case 'error':
         if (f.code === 'identity_invalid') { identity = null; emit('error', { code: f.code }); break; }
+        if (f.code === 'rate_limited') { setTimeout(flush, (f.retry_after || 1) * 1000); break; } // still pending: resent
         if (formBusy && formError(f.code, f.message)) break;
         ui.emailSend.disabled = false;
         if (f.client_id) failPending(f.client_id, f.message);
@@ -971,7 +987,7 @@
       pending.forEach(function (p) { wsSend({ type: 'message.send', client_id: p.client_id, text: p.text }); });
       if (queuedActions.autonomy) wsSend({ type: 'autonomy.set', level: queuedActions.autonomy.level });
       if (queuedActions.handoff) wsSend({ type: 'handoff.request' });
-      if (identity) wsSend({ type: 'identify', user_id: identity.user_id, user_hash: identity.user_hash });
+      if (identity) wsSend({ type: 'identify', user_id: identity.user_id, user_hash: identity.user_hash, email: identity.email });
       queuedActions = {};
     } else if (polling) {
       pending.forEach(postMessage);
@@ -989,7 +1005,8 @@
     api('POST', '/api/widget/messages', { client_id: p.client_id, text: p.text }, true)
       .then(function (a) { delete inflight[p.client_id]; onAck(a); poll(); }, function (err) {
         delete inflight[p.client_id];
-        if (err.status === 400) failPending(p.client_id, err.message);
+        if (err.status === 429) setTimeout(function () { postMessage(p); }, (err.retryAfter || 1) * 1000);
+        else if (err.status === 400) failPending(p.client_id, err.message);
         else restError(err, true);
       });
   }
@@ -1319,9 +1336,11 @@
     open: open,
     close: close,
     setLocale: function (l) { locale = pickLocale(l); renderChrome(); },
-    // userHash = hex HMAC-SHA256(site identity secret, userId), computed by the site's own server.
-    identify: function (userId, userHash) {
+    // userHash = hex HMAC-SHA256(site identity secret, userId), computed by the site's own server; with a
+    // verified email, of userId + "\n" + email (docs/crm.md): the customer is then one across channels.
+    identify: function (userId, userHash, email) {
       identity = { user_id: String(userId), user_hash: String(userHash) };
+      if (email) identity.email = String(email);
       if (!started) start(); else flush();
     },
     on: function (name, fn) {
