@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test setup migrate demo lint chromium clean bench
+.PHONY: run test setup migrate demo lint chromium clean bench bench-load test-postgres
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,15 @@ lint: setup
 
 bench: setup
 	@$(PY) bench/assistant.py
+
+# Load: 1,000 conversations (2,000 sockets) at 100 msg/s on one daphne, both channel layers, against a minimal
+# relay, plus a burst of 1,000 handshakes and the AI path. Run it on a quiet machine; BENCH_ARGS=--quick for ~1 min.
+bench-load: setup
+	@$(PY) bench/chat_load.py $(BENCH_ARGS)
+
+# The test suite against a private PostgreSQL cluster under var/pg (Debian's package, installed if missing).
+test-postgres: setup
+	@scripts/test_postgres.sh $(PYTEST_ARGS)
 
 clean:
 	rm -rf var/*.sqlite3* var/redis var/artifacts

@@ -3,6 +3,7 @@
 import os
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from channels.layers import channel_layers
@@ -49,13 +50,21 @@ def fresh_channel_layer():
     channel_layers.backends.clear()
 
 
+def processes_database_url() -> str:
+    """The test database (not the one DATABASE_URL names) for processes started by tests: SQLite or PostgreSQL."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        return "sqlite:///" + str(database["NAME"])
+    return urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + database["NAME"]))
+
+
 def process_env(redis_url: str, **extra: str) -> dict:
     """Environment for a server or worker process that shares the test database and Redis."""
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="cxhub.settings.test",
         REDIS_URL=redis_url,
-        DATABASE_URL="sqlite:///" + str(settings.DATABASES["default"]["NAME"]),
+        DATABASE_URL=processes_database_url(),
         CELERY_TASK_ALWAYS_EAGER="0",
         CELERY_VISIBILITY_TIMEOUT="3",
         PYTHONUNBUFFERED="1",

@@ -37,8 +37,15 @@ INSTALLED_APPS = [
     "channels",
     "cxhub.conversations",
     "cxhub.assistant",
+    "cxhub.canned",
     "routing",
     "cxhub.integrations",
+    "cxhub.crm",
+    "cxhub.reporting",
+    "cxhub.mail",
+    "cxhub.sms",
+    "cxhub.api_channel",
+    "cxhub.recovery",
     "widget",
     "staff",
     "channels_app",
@@ -46,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cxhub.security.SecureHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -118,12 +126,32 @@ LOGIN_REDIRECT_URL = "/staff/"
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6399/0")
 
-CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "cxhub", "capacity": 500, "expiry": 30},
+# redis-py 8 caps an asyncio pool at 100 connections and raises past that (a burst of handshakes then fails
+# with 500); channels_redis passes a host dict's extra keys to the pool. The core layer gets a pool that waits
+# for a free connection instead (cxhub/channel_layer.py); figures in docs/deploy.md.
+REDIS_MAX_CONNECTIONS = int(os.environ.get("REDIS_MAX_CONNECTIONS", "200"))
+
+
+def channel_layers_config(redis_url: str, *, prefix: str = "cxhub", layer: str | None = None) -> dict:
+    """`CHANNEL_LAYER=core|pubsub`; figures behind the default are in docs/deploy.md."""
+    layer = layer or os.environ.get("CHANNEL_LAYER", "core")
+    # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s channels_redis blocks in BZPOPMIN: an
+    # idle socket's consumer then dies with TimeoutError (1011) now and then. Read longer than the block.
+    host = {"address": redis_url, "max_connections": REDIS_MAX_CONNECTIONS, "socket_timeout": 30}
+    if layer == "pubsub":
+        backend = "channels_redis.pubsub.RedisPubSubChannelLayer"
+        return {"default": {"BACKEND": backend, "CONFIG": {"hosts": [host], "prefix": prefix}}}
+    if layer != "core":
+        raise ValueError(f"CHANNEL_LAYER must be core or pubsub, not {layer!r}")
+    return {
+        "default": {
+            "BACKEND": "cxhub.channel_layer.BoundedRedisChannelLayer",
+            "CONFIG": {"hosts": [host], "prefix": prefix, "capacity": 500, "expiry": 30},
+        }
     }
-}
+
+
+CHANNEL_LAYERS = channel_layers_config(REDIS_URL)
 
 # Celery: tasks are idempotent, so they are acknowledged only once done; a worker that dies
 # mid-task gives its task back to the queue instead of losing it.
@@ -144,6 +172,11 @@ CELERY_TASK_ROUTES = {
     "cxhub.conversations.tasks.transcript_email_send": {"queue": "default"},
     # Slow or failing receivers of outbound webhooks never hold up anything else.
     "cxhub.integrations.tasks.*": {"queue": "integrations"},
+    # Post-conversation work talks to CRMs and mail servers: as slow and as failing as webhook receivers.
+    "cxhub.crm.tasks.*": {"queue": "integrations"},
+    # Replies sent by email, SMS and WhatsApp wait on outside servers too.
+    "cxhub.mail.tasks.*": {"queue": "integrations"},
+    "cxhub.sms.tasks.*": {"queue": "integrations"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task whose worker vanished is handed out again after this many seconds; the sweep that
@@ -168,6 +201,18 @@ REST_FRAMEWORK = {
 VISITOR_TOKEN_MAX_AGE_SECONDS = int(os.environ.get("VISITOR_TOKEN_MAX_AGE_SECONDS", str(30 * 24 * 3600)))
 MESSAGE_MAX_CHARS = 2000
 WEBSOCKET_MAX_FRAME_BYTES = 16 * 1024
+# Token buckets in Redis (cxhub/ratelimits.py), "N/S": a burst of N, refilled at N per S seconds.
+# Past a limit the client gets `rate_limited` with `retry_after`; nothing already acknowledged is touched.
+RATE_LIMIT_ENABLED = env_bool("RATE_LIMIT_ENABLED", True)
+RATE_LIMIT_KEY_PREFIX = os.environ.get("RATE_LIMIT_KEY_PREFIX", "cxhub-rl")
+RATE_LIMIT_VISITOR_MESSAGES = os.environ.get("RATE_LIMIT_VISITOR_MESSAGES", "20/60")  # messages per visitor
+RATE_LIMIT_VISITOR_FRAMES = os.environ.get("RATE_LIMIT_VISITOR_FRAMES", "120/60")  # any frame or call per visitor
+# Per client IP: websocket handshakes and widget API calls together. Many visitors can share an IP (offices,
+# mobile carriers), so this is a flood guard, not a fairness rule; frames are limited per visitor.
+RATE_LIMIT_IP = os.environ.get("RATE_LIMIT_IP", "1200/60")
+RATE_LIMIT_IP_SESSIONS = os.environ.get("RATE_LIMIT_IP_SESSIONS", "60/60")  # new widget sessions per IP
+# An open staff socket closes within this many seconds of its session ending (logout, password change).
+STAFF_SESSION_CHECK_SECONDS = float(os.environ.get("STAFF_SESSION_CHECK_SECONDS", "30"))
 
 # Assistant. The confidence threshold comes from each knowledge base's calibration; this one is
 # used only until a knowledge base has been calibrated from its own held-out example questions.
@@ -177,6 +222,8 @@ ASSISTANT_OUT_OF_SCOPE_SHARE = float(os.environ.get("ASSISTANT_OUT_OF_SCOPE_SHAR
 # Opt-in LLM, any LangChain provider: "openai:gpt-4o-mini", "anthropic:claude-...", "ollama:llama3".
 # Empty: the built-in grounded answerer replies with the article's own words, offline.
 ASSISTANT_CHAT_MODEL = os.environ.get("ASSISTANT_CHAT_MODEL", "")
+# A provider slower than this counts as down: the customer is told and offered a person well within 10 s.
+ASSISTANT_LLM_TIMEOUT_SECONDS = float(os.environ.get("ASSISTANT_LLM_TIMEOUT_SECONDS", "6"))
 # Opt-in sentence encoder through LangChain's init_embeddings ("openai:text-embedding-3-small",
 # "ollama:nomic-embed-text", ...): its vectors join the n-gram features. Empty: n-grams only, offline.
 ASSISTANT_EMBEDDINGS = os.environ.get("ASSISTANT_EMBEDDINGS", "")
@@ -196,6 +243,63 @@ WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "5"))
 WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "2"))
 WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "240"))
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+
+# CRM updates after a conversation (docs/crm.md): "builtin" keeps contacts, activities and tasks in our database,
+# "webhook" POSTs them signed to CRM_WEBHOOK_URL. Their retries follow the WEBHOOK_* settings above.
+CRM_ADAPTER = os.environ.get("CRM_ADAPTER", "builtin")
+CRM_WEBHOOK_URL = os.environ.get("CRM_WEBHOOK_URL", "")
+CRM_WEBHOOK_SECRET = os.environ.get("CRM_WEBHOOK_SECRET", "")
+
+# Outgoing mail (confirmation emails, transcripts): Django's SMTP backend, configured from the environment.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "support@localhost")
+
+# Channels beyond the widget (docs/email.md, docs/sms.md, docs/api-channel.md).
+# Inbound email webhook: /api/mail/inbound/<secret>/ or basic auth with this password; empty turns it off.
+MAIL_INBOUND_SECRET = os.environ.get("MAIL_INBOUND_SECRET", "")
+MAIL_INBOUND_MAX_BYTES = int(os.environ.get("MAIL_INBOUND_MAX_BYTES", str(10 * 1024 * 1024)))
+# The whole text of an inbound email is kept up to this; the conversation message is cut at MESSAGE_MAX_CHARS.
+MAIL_INBOUND_MAX_CHARS = int(os.environ.get("MAIL_INBOUND_MAX_CHARS", "200000"))
+MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN", "cxhub.localhost")
+# Optional IMAP polling by Celery beat, only when MAIL_IMAP_HOST is set.
+MAIL_IMAP_HOST = os.environ.get("MAIL_IMAP_HOST", "")
+MAIL_IMAP_PORT = int(os.environ.get("MAIL_IMAP_PORT", "993"))
+MAIL_IMAP_SSL = env_bool("MAIL_IMAP_SSL", True)
+MAIL_IMAP_USER = os.environ.get("MAIL_IMAP_USER", "")
+MAIL_IMAP_PASSWORD = os.environ.get("MAIL_IMAP_PASSWORD", "")
+MAIL_IMAP_FOLDER = os.environ.get("MAIL_IMAP_FOLDER", "INBOX")
+MAIL_IMAP_POLL_SECONDS = float(os.environ.get("MAIL_IMAP_POLL_SECONDS", "60"))
+# Celery beat (started by `make run`) queues again work whose task was lost: an AI reply queued while the
+# broker was down, a draft's expiry, a webhook, an email. Work younger than the grace is left to its own task.
+RECOVERY_INTERVAL_SECONDS = float(os.environ.get("RECOVERY_INTERVAL_SECONDS", "30"))
+RECOVERY_GRACE_SECONDS = float(os.environ.get("RECOVERY_GRACE_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE = {
+    "work-recover": {"task": "cxhub.recovery.tasks.work_recover", "schedule": RECOVERY_INTERVAL_SECONDS}
+}
+if MAIL_IMAP_HOST:
+    CELERY_BEAT_SCHEDULE["mail-imap-poll"] = {
+        "task": "cxhub.mail.tasks.mail_imap_poll",
+        "schedule": MAIL_IMAP_POLL_SECONDS,
+    }
+# SMS and WhatsApp through a Twilio-compatible API; the auth token also checks X-Twilio-Signature.
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com")
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+# The public base URL Twilio calls (e.g. https://support.example), when a proxy changes host or scheme.
+TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", "")
+TWILIO_TIMEOUT_SECONDS = float(os.environ.get("TWILIO_TIMEOUT_SECONDS", "10"))
+SMS_INBOUND_MAX_BYTES = 64 * 1024
+# Replies sent by email or text: attempts before giving up, and the backoff after the n-th failure.
+CHANNEL_SEND_MAX_ATTEMPTS = int(os.environ.get("CHANNEL_SEND_MAX_ATTEMPTS", "5"))
+CHANNEL_RETRY_BASE_SECONDS = float(os.environ.get("CHANNEL_RETRY_BASE_SECONDS", "2"))
+CHANNEL_RETRY_MAX_SECONDS = float(os.environ.get("CHANNEL_RETRY_MAX_SECONDS", "240"))
 
 LOGGING = {
     "version": 1,
