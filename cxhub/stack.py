@@ -74,7 +74,12 @@ def start_redis(*, port: int, data_dir: Path, persistent: bool = True) -> subpro
 
 
 def start_daphne(*, port: int, env: dict, host: str = "127.0.0.1") -> subprocess.Popen:
-    args = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "cxhub.asgi:application"]
+    # daphne drops a websocket handshake not accepted within 5 s by default; a burst of a thousand reconnects
+    # after a deploy queues longer than that (bench/chat_load.py --handshake-burst).
+    args = [
+        *(sys.executable, "-m", "daphne", "-b", host, "-p", str(port)),
+        *("--websocket_connect_timeout", "30", "cxhub.asgi:application"),
+    ]
     process = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
     wait_for_port(host, port, process=process, timeout=30)
     return process
@@ -101,6 +106,13 @@ def start_worker(
         "-n",
         f"{name}-{os.getpid()}@%h",
     ]
+    return subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
+
+
+def start_beat(*, env: dict) -> subprocess.Popen:
+    """Celery beat, for the periodic tasks settings schedule: recovery of lost work, IMAP polling if set."""
+    schedule = ROOT / "var" / "celerybeat-schedule"
+    args = [sys.executable, "-m", "celery", "-A", "cxhub", "beat", "--loglevel", "WARNING", "-s", str(schedule)]
     return subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
 
 
@@ -147,6 +159,8 @@ def main() -> int:
                 start_worker(env=env, queues="default,integrations", concurrency=1, name="background"),
             )
         )
+        # Beat queues again work whose task was lost (and polls IMAP when configured).
+        processes.append(("beat", start_beat(env=env)))
         processes.append(("daphne", start_daphne(port=port, env=env)))
         base = f"http://127.0.0.1:{port}"
         print(
