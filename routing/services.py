@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from cxhub.assistant.copilot import suggestion_matching, suggestion_outcome_record, suggestions_settle
 from cxhub.assistant.models import Suggestion
-from cxhub.conversations import selectors, texts
+from cxhub.conversations import broadcast, selectors, texts
 from cxhub.conversations.models import AUTONOMY_ORDER, AutonomyLevel, Conversation, ConversationEvent, Message
 from cxhub.conversations.services import (
     ConversationError,
@@ -174,6 +174,8 @@ def customer_message_handle(*, conversation_id: int, text: object, client_id: ob
                 conversation_publish(conversation)
             from cxhub.assistant.tasks import assistant_answer
 
+            if ai_may_speak(conversation):
+                broadcast.ai_typing(conversation_id=conversation_id)
             transaction.on_commit(lambda: assistant_answer.delay(message.pk))
     return message, True
 
@@ -315,8 +317,11 @@ def handoff_return(*, conversation_id: int, agent, note: str = "", follow_up: ob
         kind=ConversationEvent.Kind.HANDOFF_RETURNED,
         actor_kind=ConversationEvent.ActorKind.HUMAN,
         agent=agent,
-        data={"by": "agent", "note": note[:1000], "boundary_seq": conversation.last_seq},
+        data={"by": "agent", "note": note[:1000], "boundary_seq": conversation.last_seq, "follow_up": follow_up},
     )
+    from cxhub.crm.services import post_work_schedule  # summary and CRM update on the worker, after commit
+
+    post_work_schedule(conversation_id=conversation.pk, trigger="returned")
     system_message_record(conversation=conversation, key="returned_to_ai", name=selectors.agent_display_name(agent))
     disclosure_ensure(conversation=conversation)
     if follow_up is not None:

@@ -5,6 +5,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 STAFF_INBOX_GROUP = "staff.inbox"
+STAFF_SUPERVISORS_GROUP = "staff.supervisors"
 
 
 def widget_group(conversation_id: int) -> str:
@@ -13,6 +14,20 @@ def widget_group(conversation_id: int) -> str:
 
 def staff_conversation_group(conversation_id: int) -> str:
     return f"staff.conversation.{conversation_id}"
+
+
+def staff_agent_group(agent_id: int) -> str:
+    return f"staff.agent.{agent_id}"
+
+
+def inbox_activity_groups(inbox_row: dict) -> list[str]:
+    """Who hears of a new message through their inbox. In a conversation a person holds, only that person and
+    the supervisors: sending every message's row to every console made the staff side cost grow with the
+    square of the number of agents (docs/deploy.md). Queue and AI conversations, which anyone may pick up or
+    barge into, still go to every console; changes of owner or status always do (conversation_changed)."""
+    if inbox_row.get("owner") == "agent" and inbox_row.get("agent_id"):
+        return [staff_agent_group(inbox_row["agent_id"]), STAFF_SUPERVISORS_GROUP]
+    return [STAFF_INBOX_GROUP]
 
 
 def _send(group: str, event: dict) -> None:
@@ -31,7 +46,8 @@ def message_published(*, conversation_id: int, message: dict, staff_message: dic
         event = {"type": "conversation.message", "conversation_id": conversation_id}
         _send(widget_group(conversation_id), {**event, "message": message})
         _send(staff_conversation_group(conversation_id), {**event, "message": staff_message})
-        _send(STAFF_INBOX_GROUP, {"type": "inbox.conversation", "conversation": inbox_row})
+        for group in inbox_activity_groups(inbox_row):
+            _send(group, {"type": "inbox.conversation", "conversation": inbox_row})
 
     _after_commit(send)
 
@@ -69,6 +85,17 @@ async def typing_send(*, conversation_id: int, author_kind: str, name: str, acti
     await layer.group_send(group, event)
 
 
+def ai_typing(*, conversation_id: int) -> None:
+    """The visitor sees "AI assistant is typing…" as soon as their message is stored, while the AI task is
+    queued; the reply (or any notice) clears it."""
+
+    def send() -> None:
+        event = {"type": "conversation.typing", "conversation_id": conversation_id, "author_kind": "ai"}
+        _send(widget_group(conversation_id), {**event, "name": "", "active": True})
+
+    _after_commit(send)
+
+
 def draft_changed(*, conversation_id: int, draft: dict) -> None:
     """An AI draft waits for review, or was reviewed or expired. Every staff socket is in the inbox group, so
     it goes there once (sending it to the conversation's group too would deliver it twice to whoever has the
@@ -76,5 +103,17 @@ def draft_changed(*, conversation_id: int, draft: dict) -> None:
 
     def send() -> None:
         _send(STAFF_INBOX_GROUP, {"type": "conversation.draft", "conversation_id": conversation_id, "draft": draft})
+
+    _after_commit(send)
+
+
+def note_added(*, conversation_id: int, note: dict) -> None:
+    """A private note goes to the staff with the conversation open, never to the visitor's group."""
+
+    def send() -> None:
+        _send(
+            staff_conversation_group(conversation_id),
+            {"type": "conversation.note", "conversation_id": conversation_id, "note": note},
+        )
 
     _after_commit(send)
