@@ -2,13 +2,31 @@
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from cxhub.conversations.services import ConversationError
 
 logger = logging.getLogger(__name__)
+
+# Channels runs every consumer's database call in a process on one shared thread (thread-sensitive mode), so
+# a burst of handshakes or messages queues single file. Each call here is one service with its own
+# transaction, sharing nothing with the next, so they may run side by side on a small pool.
+_database_threads = (
+    ThreadPoolExecutor(max_workers=settings.CONSUMER_DATABASE_THREADS, thread_name_prefix="consumer-db")
+    if settings.CONSUMER_DATABASE_THREADS > 0
+    else None
+)
+
+
+def database_sync_to_async(func):
+    """channels.db.database_sync_to_async, on the consumers' own pool of threads when one is configured."""
+    if _database_threads is None:
+        return DatabaseSyncToAsync(func)
+    return DatabaseSyncToAsync(func, thread_sensitive=False, executor=_database_threads)
 
 
 class JsonProtocolConsumer(AsyncJsonWebsocketConsumer):

@@ -3,7 +3,6 @@
 import asyncio
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from cxhub.assistant.copilot import handoff_package
@@ -34,7 +33,7 @@ from routing import approvals
 from routing import services as routing
 from routing.assignment import conversation_transfer, presence_set, transfer_target
 
-from .base import JsonProtocolConsumer
+from .base import JsonProtocolConsumer, database_sync_to_async
 from .groups import (
     STAFF_INBOX_GROUP,
     STAFF_SUPERVISORS_GROUP,

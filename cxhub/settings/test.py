@@ -14,6 +14,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 RATE_LIMIT_ENABLED = env_bool("RATE_LIMIT_ENABLED", False)
 
 DATABASES = {"default": database_config()}
+# Consumers' database threads must not keep connections open past a call: the test database is dropped at
+# the end of a PostgreSQL run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("CXHUB_TEST_DB", str(VAR_DIR / "test-cxhub.sqlite3")),
