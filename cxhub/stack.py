@@ -167,6 +167,7 @@ def main() -> int:
             "\ncxhub is running.\n"
             f"  Demo shop with the widget : {base}/\n"
             f"  Staff console             : {base}/staff/   (marie / cxhub-agent, sam / cxhub-agent)\n"
+            f"  Supervisor dashboard      : {base}/staff/dashboard/   (lea / cxhub-supervisor)\n"
             f"  Django admin              : {base}/admin/   (admin / cxhub-admin)\n"
             "Press Ctrl-C to stop.\n",
             flush=True,
