@@ -57,8 +57,14 @@ def customer_messages_unanswered(*, cutoff) -> list[Message]:
             conversation=conversation, kind=ConversationEvent.Kind.AI_SUPPRESSED, data__message_id=message.pk
         ).exists():
             continue
-        # Only the latest unanswered question matters once a newer one was answered.
-        if conversation.messages.filter(seq__gt=message.seq, author_kind=Message.AuthorKind.AI).exists():
+        # Answered since by the AI or a person, or a person held the conversation since: not the AI's to answer.
+        if conversation.messages.filter(
+            seq__gt=message.seq, author_kind__in=[Message.AuthorKind.AI, Message.AuthorKind.HUMAN]
+        ).exists():
+            continue
+        if conversation.events.filter(
+            kind=ConversationEvent.Kind.HANDOFF_ACCEPTED, created_at__gte=message.created_at
+        ).exists():
             continue
         unanswered.append(message)
     return unanswered

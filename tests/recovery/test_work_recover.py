@@ -13,7 +13,13 @@ from cxhub.conversations.models import AutonomyLevel, Conversation, Message
 from cxhub.conversations.services import conversation_lock, message_record
 from cxhub.mail.models import Email
 from cxhub.recovery.services import work_recover
-from routing.services import autonomy_set, customer_message_handle, handoff_accept
+from routing.services import (
+    agent_message_send,
+    autonomy_set,
+    customer_message_handle,
+    handoff_accept,
+    handoff_return,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +66,17 @@ def test_a_question_still_within_the_grace_is_left_to_its_own_task(conversation)
 def test_once_a_person_holds_the_conversation_the_sweep_never_makes_the_ai_speak(conversation):
     lost_customer_message(conversation, "How long does shipping take?")
     handoff_accept(conversation_id=conversation.pk, agent=factories.agent_create())
+
+    assert work_recover(grace_seconds=60)["ai_replies"] == 0
+    assert ai_replies(conversation) == []
+
+
+def test_a_question_a_person_answered_before_handing_back_is_not_answered_again_by_the_ai(conversation):
+    marie = factories.agent_create()
+    handoff_accept(conversation_id=conversation.pk, agent=marie)
+    lost_customer_message(conversation, "How long does shipping take?")
+    agent_message_send(conversation_id=conversation.pk, agent=marie, text="Two to four days.", client_id="a1")
+    handoff_return(conversation_id=conversation.pk, agent=marie)
 
     assert work_recover(grace_seconds=60)["ai_replies"] == 0
     assert ai_replies(conversation) == []
