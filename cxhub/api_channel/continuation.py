@@ -3,13 +3,17 @@
 The conversation's `channel` is where replies go now; where it started stays in `conversation_started`,
 and every move is a `channel_continued` event."""
 
+from django.conf import settings
 from django.db import transaction
 
 from cxhub.conversations.models import Conversation, ConversationEvent, Message
 from cxhub.conversations.services import event_record
 
-# Channels whose replies we send ourselves; the API channel's go out through webhooks (message.created).
-SENT_BY_US = {Conversation.Channel.EMAIL, Conversation.Channel.SMS, Conversation.Channel.WHATSAPP}
+
+def channel_retry_delay(attempt: int) -> float:
+    """Backoff after the n-th failed send of an email or a text: base x 2^(n-1), capped."""
+    base = settings.CHANNEL_RETRY_BASE_SECONDS
+    return min(settings.CHANNEL_RETRY_MAX_SECONDS, base * 2 ** (attempt - 1))
 
 
 def conversation_channel_continue(

@@ -14,7 +14,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cxhub.api_channel.continuation import conversation_channel_continue, on_commit_robust
+from cxhub.api_channel.continuation import channel_retry_delay, conversation_channel_continue, on_commit_robust
 from cxhub.conversations import selectors
 from cxhub.conversations.models import Conversation, ConversationEvent, Customer, Message, Site
 from cxhub.conversations.services import (
@@ -267,11 +267,6 @@ def email_outbound_message(email: Email) -> EmailMessage:
         reply_to=[sender],
         headers=headers,
     )
-
-
-def channel_retry_delay(attempt: int) -> float:
-    base = settings.CHANNEL_RETRY_BASE_SECONDS
-    return min(settings.CHANNEL_RETRY_MAX_SECONDS, base * 2 ** (attempt - 1))
 
 
 def email_send_attempt(*, email_id: int) -> float | None:

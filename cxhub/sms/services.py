@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cxhub.api_channel.continuation import conversation_channel_continue, on_commit_robust
+from cxhub.api_channel.continuation import channel_retry_delay, conversation_channel_continue, on_commit_robust
 from cxhub.conversations.models import AutonomyLevel, Conversation, ConversationEvent, Message
 from cxhub.conversations.services import (
     conversation_get_or_start,
@@ -224,10 +224,6 @@ def text_body(message: Message) -> str:
     return body if len(body) <= BODY_MAX_CHARS else body[: BODY_MAX_CHARS - 1] + "…"
 
 
-def _retry_delay(attempt: int) -> float:
-    return min(settings.CHANNEL_RETRY_MAX_SECONDS, settings.CHANNEL_RETRY_BASE_SECONDS * 2 ** (attempt - 1))
-
-
 def twilio_post(*, to: str, sender: str, body: str) -> tuple[str, str, bool]:
     """POST one message to the Twilio-compatible REST API: (sid, error, retryable)."""
     url = f"{settings.TWILIO_API_BASE.rstrip('/')}/2010-04-01/Accounts/{settings.TWILIO_ACCOUNT_SID}/Messages.json"
@@ -279,7 +275,7 @@ def text_send_attempt(*, text_id: int) -> float | None:
         return None
     logger.warning("text %s attempt %s failed: %s", record.pk, attempt, error[:200])
     if retryable and attempt < settings.CHANNEL_SEND_MAX_ATTEMPTS:
-        retry_in = _retry_delay(attempt)
+        retry_in = channel_retry_delay(attempt)
         TextMessage.objects.filter(pk=record.pk, attempts=attempt).update(
             status=TextMessage.Status.FAILED, last_error=error[:500], next_attempt_at=now + timedelta(seconds=retry_in)
         )
