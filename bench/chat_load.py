@@ -570,6 +570,8 @@ def env_for(args, redis_url: str, layer: str, database_url: str) -> dict:
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
+        # Test settings close the database connection after every call; production keeps it (settings/base.py).
+        DATABASE_CONN_MAX_AGE="60",
     )
     return env
 
