@@ -1,7 +1,7 @@
 """Reads: what visitors and agents are shown, always through these functions."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from .models import Conversation, ConversationEvent, Customer, Message
 
@@ -85,8 +85,17 @@ def conversation_state_for_staff(conversation: Conversation) -> dict:
     }
 
 
-def inbox_row(conversation: Conversation) -> dict:
-    last = conversation.messages.order_by("-seq").first()
+_NOT_LOADED = object()
+
+
+def inbox_row(conversation: Conversation, last_text=_NOT_LOADED) -> dict:
+    """`last_text`: the newest message's text when the caller has it (a listing annotates it, a new message is
+    it), so a row costs no query of its own."""
+    if last_text is _NOT_LOADED:
+        last_text = getattr(conversation, "last_message_text", _NOT_LOADED)
+    if last_text is _NOT_LOADED:
+        last = conversation.messages.order_by("-seq").first()
+        last_text = last.text if last else ""
     return {
         "id": conversation.pk,
         "customer": str(conversation.customer),
@@ -103,7 +112,7 @@ def inbox_row(conversation: Conversation) -> dict:
         "team_id": conversation.team_id,
         "team": {"id": conversation.team_id, "name": conversation.team.name} if conversation.team_id else None,
         "escalation_reason": conversation.escalation_reason,
-        "last_message": last.text[:140] if last else "",
+        "last_message": (last_text or "")[:140],
         "last_seq": conversation.last_seq,
         "updated_at": conversation.updated_at.isoformat(),
     }
@@ -112,8 +121,11 @@ def inbox_row(conversation: Conversation) -> dict:
 def inbox_list(*, include_closed: bool = False, limit: int = 200, visible=None) -> list[dict]:
     """Every conversation waiting for a person (highest priority, then oldest first), then the most recently
     active others; only those in `visible` (a queryset from access.conversations_visible) when given."""
-    conversations: QuerySet[Conversation] = (visible if visible is not None else Conversation.objects).select_related(
-        "customer", "agent", "team"
+    newest_text = Message.objects.filter(conversation=OuterRef("pk")).order_by("-seq").values("text")[:1]
+    conversations: QuerySet[Conversation] = (
+        (visible if visible is not None else Conversation.objects)
+        .select_related("customer", "agent", "team")
+        .annotate(last_message_text=Subquery(newest_text))
     )
     if not include_closed:
         conversations = conversations.filter(status=Conversation.Status.OPEN)
