@@ -35,7 +35,7 @@ class RoutingContext:
     ai_confidence: float | None = None
     topic_tags: list[str] = field(default_factory=list)
     topic_article: str = ""
-    queue_length: int = 0
+    queue_length: int | None = None  # None: no rule looks at it, so it was not counted
     now: datetime = field(default_factory=timezone.now)
 
     def values(self) -> dict:
@@ -193,20 +193,25 @@ def routing_context_for(conversation, text: str, signals: list[Signal], rules) -
         customer_vip=customer.is_vip,
         customer_segment=customer.segment,
         signals=signals,
-        queue_length=Conversation.objects.filter(
-            site_id=conversation.site_id, status=Conversation.Status.OPEN, owner=Conversation.Owner.QUEUE
-        ).count(),
     )
-    topic_fill(context, knowledge_base_for_site(conversation.site), rules)
+    # Like the topic, counted only when a rule looks at it: this runs for every customer message.
+    if any(rule.queue_length_at_least is not None for rule in rules):
+        context.queue_length = Conversation.objects.filter(
+            site_id=conversation.site_id, status=Conversation.Status.OPEN, owner=Conversation.Owner.QUEUE
+        ).count()
+    topic_fill(context, lambda: knowledge_base_for_site(conversation.site), rules)
     return context
 
 
 def topic_fill(context: RoutingContext, knowledge_base, rules) -> None:
-    """The article the message is about and the AI's confidence in it, only when a rule looks at them."""
+    """The article the message is about and the AI's confidence in it, only when a rule looks at them.
+    `knowledge_base` may be a function returning it, so it is looked up only then."""
     from cxhub.assistant.answerer import relevant_articles
 
     if not any(rule.tags or rule.ai_confidence_below is not None for rule in rules):
         return
+    if callable(knowledge_base):
+        knowledge_base = knowledge_base()
     ranked = relevant_articles(context.text, knowledge_base=knowledge_base, k=1, locale=context.locale)
     if ranked:
         context.ai_confidence = ranked[0].confidence

@@ -15,7 +15,7 @@ from cxhub.conversations.services import (
     conversation_close,
     conversation_lock,
     conversation_publish,
-    customer_message_record,
+    customer_message_store,
     disclosure_ensure,
     event_record,
     message_record,
@@ -152,11 +152,13 @@ def autonomy_set(*, conversation_id: int, level: object, actor_kind: str = "cust
 def customer_message_handle(*, conversation_id: int, text: object, client_id: object) -> tuple[Message, bool]:
     """Store what the customer wrote, then decide who answers: a person when the signals call for one
     (an explicit request always does), else the AI if it may speak."""
-    message, created = customer_message_record(conversation_id=conversation_id, text=text, client_id=client_id)
-    if not created:
-        return message, False
+    text, client_id = message_text_clean(text), client_id_clean(client_id)  # refused before taking any lock
+    # Storing the message and deciding who answers share one transaction and one row lock (they took two).
     with transaction.atomic():
         conversation = conversation_lock(conversation_id)
+        message, created = customer_message_store(conversation=conversation, text=text, client_id=client_id)
+        if not created:
+            return message, False
         decision = _escalation_for(conversation, message)
         if decision.action == "hand" and conversation.owner == Conversation.Owner.AI:
             explicit = "explicit_request" in decision.signal_names

@@ -168,7 +168,7 @@ def message_record(
         conversation_id=conversation.pk,
         message=selectors.message_for_visitor(message),
         staff_message=selectors.message_for_staff(message),
-        inbox_row=selectors.inbox_row(conversation),
+        inbox_row=selectors.inbox_row(conversation, last_text=message.text),
     )
     return message, True
 
@@ -256,9 +256,13 @@ def client_id_clean(client_id: object) -> str:
 
 @transaction.atomic
 def customer_message_record(*, conversation_id: int, text: object, client_id: object) -> tuple[Message, bool]:
+    return customer_message_store(conversation=conversation_lock(conversation_id), text=text, client_id=client_id)
+
+
+def customer_message_store(*, conversation: Conversation, text: object, client_id: object) -> tuple[Message, bool]:
+    """customer_message_record for a caller that already holds the conversation's row lock."""
     text = message_text_clean(text)
     client_id = client_id_clean(client_id)
-    conversation = conversation_lock(conversation_id)
     if conversation.status == Conversation.Status.CLOSED:
         raise ConversationError("conversation_closed", "This conversation is closed. Start a new one.")
     return message_record(
