@@ -29,6 +29,10 @@ def database_sync_to_async(func):
     return DatabaseSyncToAsync(func, thread_sensitive=False, executor=_database_threads)
 
 
+class SessionEnded(Exception):
+    """The session a socket opened with no longer signs anyone in: it refuses the frame and closes."""
+
+
 class JsonProtocolConsumer(AsyncJsonWebsocketConsumer):
     """Dispatches {"type": "a.b"} frames to handle_a_b methods; bad frames get an error, never a crash."""
 
@@ -52,6 +56,8 @@ class JsonProtocolConsumer(AsyncJsonWebsocketConsumer):
             return await self.send_error("type_unknown", f"Unknown frame type: {content['type'][:40]}")
         try:
             await handler(content)
+        except SessionEnded:
+            await self.session_end()
         except ConversationError as error:
             await self.send_error(error.code, error.message, client_id=content.get("client_id"))
         except Exception:
@@ -62,6 +68,10 @@ class JsonProtocolConsumer(AsyncJsonWebsocketConsumer):
     async def frame_refused(self, content: dict) -> bool:
         """Consumers refuse a frame here (rate limit, ended session) by answering it themselves and returning True."""
         return False
+
+    async def session_end(self) -> None:
+        await self.send_error("session_ended", "Your session has ended. Please sign in again.")
+        await self.close(code=4401)
 
     async def send_error(self, code: str, message: str, **extra) -> None:
         # Logged without message contents: they may hold personal data.

@@ -33,7 +33,7 @@ from routing import approvals
 from routing import services as routing
 from routing.assignment import conversation_transfer, presence_set, transfer_target
 
-from .base import JsonProtocolConsumer, database_sync_to_async
+from .base import JsonProtocolConsumer, SessionEnded, database_sync_to_async
 from .groups import (
     STAFF_INBOX_GROUP,
     STAFF_SUPERVISORS_GROUP,
@@ -298,7 +298,10 @@ class StaffConsumer(JsonProtocolConsumer):
     async def watch_session(self) -> None:
         while True:
             await asyncio.sleep(settings.STAFF_SESSION_CHECK_SECONDS)
-            if await self.frame_refused({}):
+            try:
+                await self.db(lambda: None)
+            except SessionEnded:
+                await self.session_end()
                 return
 
     async def disconnect(self, code):
@@ -313,17 +316,30 @@ class StaffConsumer(JsonProtocolConsumer):
                 staff_conversation_group(self.open_conversation_id), self.channel_name
             )
 
-    async def frame_refused(self, content: dict) -> bool:
-        session = self.scope.get("session")
-        valid = await database_sync_to_async(staff_session_valid)(
-            session_key=getattr(session, "session_key", None), user_id=self.user.pk
-        )
-        if valid:
-            return False
-        # Logged out or password changed elsewhere: this socket no longer speaks for anyone.
-        await self.send_error("session_ended", "Your session has ended. Please sign in again.")
-        await self.close(code=4401)
-        return True
+    async def db(self, func, *args, **kwargs):
+        """func on the database thread, after checking in the same call that the session still signs this user
+        in (logged out or password changed elsewhere: SessionEnded). Every frame's database work goes through
+        here, so each frame is checked at the cost of one trip to the database thread, not two."""
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        user_id = self.user.pk
+
+        def checked():
+            if not staff_session_valid(session_key=session_key, user_id=user_id):
+                raise SessionEnded
+            return func(*args, **kwargs)
+
+        return await database_sync_to_async(checked)()
+
+    async def for_conversation(self, content, func, **kwargs):
+        """func(conversation_id=…, **kwargs) for the frame's conversation, refused in the same database call
+        unless this staff member may see it. Returns (conversation_id, what func returned)."""
+        conversation_id = self._conversation_id(content)
+
+        def allowed():
+            conversation_check(self.access, conversation_id)
+            return func(conversation_id=conversation_id, **kwargs)
+
+        return conversation_id, await self.db(allowed)
 
     @staticmethod
     def _conversation_id(content) -> int:
@@ -332,13 +348,6 @@ class StaffConsumer(JsonProtocolConsumer):
             raise ConversationError("conversation_invalid", "conversation_id must be a number.")
         return value
 
-    async def _allowed_id(self, content) -> int:
-        """The conversation id from a frame, refused unless this staff member may see the conversation."""
-        conversation_id = self._conversation_id(content)
-        await database_sync_to_async(conversation_check)(self.access, conversation_id)
-        return conversation_id
-
-    @database_sync_to_async
     def _card(self, conversation_id: int) -> dict:
         conversation = (
             conversations_visible(self.access).select_related("customer", "agent").filter(pk=conversation_id).first()
@@ -357,37 +366,32 @@ class StaffConsumer(JsonProtocolConsumer):
         # Join before reading, so a message committed in between still arrives (the console dedupes by seq).
         await self.channel_layer.group_add(staff_conversation_group(conversation_id), self.channel_name)
         try:
-            card = await self._card(conversation_id)
-        except ConversationError:
+            card = await self.db(self._card, conversation_id)
+        except (ConversationError, SessionEnded):
             await self.channel_layer.group_discard(staff_conversation_group(conversation_id), self.channel_name)
             raise
         self.open_conversation_id = conversation_id
         await self.send_json({"type": "conversation", "card": card})
 
     async def handle_conversation_take_over(self, content):
-        await database_sync_to_async(routing.handoff_accept)(
-            conversation_id=await self._allowed_id(content), agent=self.user
-        )
+        await self.for_conversation(content, routing.handoff_accept, agent=self.user)
 
     async def handle_conversation_hand_back(self, content):
         note = content.get("note") if isinstance(content.get("note"), str) else ""
-        await database_sync_to_async(routing.handoff_return)(
-            conversation_id=await self._allowed_id(content),
-            agent=self.user,
-            note=note,
-            follow_up=content.get("follow_up"),
+        await self.for_conversation(
+            content, routing.handoff_return, agent=self.user, note=note, follow_up=content.get("follow_up")
         )
 
     async def handle_conversation_close(self, content):
         outcome = content.get("outcome") if isinstance(content.get("outcome"), str) else ""
-        await database_sync_to_async(routing.conversation_close_by_agent)(
-            conversation_id=await self._allowed_id(content), agent=self.user, outcome=outcome[:200]
+        await self.for_conversation(
+            content, routing.conversation_close_by_agent, agent=self.user, outcome=outcome[:200]
         )
 
     async def handle_message_send(self, content):
-        conversation_id = await self._allowed_id(content)
-        message, created = await database_sync_to_async(routing.agent_message_send)(
-            conversation_id=conversation_id,
+        conversation_id, (message, created) = await self.for_conversation(
+            content,
+            routing.agent_message_send,
             agent=self.user,
             text=content.get("text"),
             client_id=content.get("client_id"),
@@ -404,14 +408,11 @@ class StaffConsumer(JsonProtocolConsumer):
         )
 
     async def handle_read(self, content):
-        conversation_id = await self._allowed_id(content)
-        await database_sync_to_async(read_mark)(
-            conversation_id=conversation_id, side="agent", seq=content.get("seq"), agent=self.user
-        )
+        await self.for_conversation(content, read_mark, side="agent", seq=content.get("seq"), agent=self.user)
 
     async def handle_typing(self, content):
-        conversation_id = await self._allowed_id(content)
-        if not await database_sync_to_async(routing.agent_owns)(conversation_id=conversation_id, agent=self.user):
+        conversation_id, owns = await self.for_conversation(content, routing.agent_owns, agent=self.user)
+        if not owns:
             return  # only the agent holding the conversation types to the visitor
         await broadcast.typing_send(
             conversation_id=conversation_id,
@@ -433,45 +434,39 @@ class StaffConsumer(JsonProtocolConsumer):
                     except ConversationError:
                         raise ConversationError("draft_unknown", "No such draft.") from None
 
-        await database_sync_to_async(check)()
+        await self.db(check)
 
     async def handle_draft_approve(self, content):
         await self._check_draft(content)
-        await database_sync_to_async(approvals.draft_approve)(draft_id=content.get("draft_id"), agent=self.user)
+        await self.db(approvals.draft_approve, draft_id=content.get("draft_id"), agent=self.user)
 
     async def handle_draft_edit(self, content):
         await self._check_draft(content)
-        await database_sync_to_async(approvals.draft_edit)(
-            draft_id=content.get("draft_id"), agent=self.user, text=content.get("text")
-        )
+        await self.db(approvals.draft_edit, draft_id=content.get("draft_id"), agent=self.user, text=content.get("text"))
 
     async def handle_draft_reject(self, content):
         await self._check_draft(content)
-        await database_sync_to_async(approvals.draft_reject)(
-            draft_id=content.get("draft_id"), agent=self.user, reason=content.get("reason")
+        await self.db(
+            approvals.draft_reject, draft_id=content.get("draft_id"), agent=self.user, reason=content.get("reason")
         )
 
     async def handle_presence_set(self, content):
-        await database_sync_to_async(presence_set)(
-            agent=self.user, status=content.get("status"), capacity=content.get("capacity")
-        )
+        await self.db(presence_set, agent=self.user, status=content.get("status"), capacity=content.get("capacity"))
 
     async def handle_conversation_transfer(self, content):
-        conversation_id = await self._allowed_id(content)
         note = content.get("note") if isinstance(content.get("note"), str) else ""
 
-        def transfer() -> None:
+        def transfer(*, conversation_id: int) -> None:
             to_agent, to_team = transfer_target(agent_id=content.get("agent_id"), team_id=content.get("team_id"))
             conversation_transfer(
                 conversation_id=conversation_id, agent=self.user, to_agent=to_agent, to_team=to_team, note=note
             )
 
-        await database_sync_to_async(transfer)()
+        await self.for_conversation(content, transfer)
 
     async def handle_note_add(self, content):
-        conversation_id = await self._allowed_id(content)
-        note = await database_sync_to_async(note_add)(
-            conversation_id=conversation_id, author=self.user, text=content.get("text")
+        conversation_id, note = await self.for_conversation(
+            content, note_add, author=self.user, text=content.get("text")
         )
         client_id = content.get("client_id") if isinstance(content.get("client_id"), str) else None
         await self.send_json(
@@ -479,16 +474,15 @@ class StaffConsumer(JsonProtocolConsumer):
         )
 
     async def handle_handoff_rate(self, content):
-        conversation_id = await self._allowed_id(content)
-        event = await database_sync_to_async(handoff_rate)(
-            conversation_id=conversation_id, agent=self.user, score=content.get("score"), comment=content.get("comment")
+        conversation_id, event = await self.for_conversation(
+            content, handoff_rate, agent=self.user, score=content.get("score"), comment=content.get("comment")
         )
         await self.send_json({"type": "ack", "conversation_id": conversation_id, "rated": event.data["score"]})
 
     async def handle_answer_flag(self, content):
-        conversation_id = await self._allowed_id(content)
-        flag = await database_sync_to_async(answer_flag)(
-            conversation_id=conversation_id,
+        conversation_id, flag = await self.for_conversation(
+            content,
+            answer_flag,
             agent=self.user,
             message_seq=content.get("message_seq"),
             article_slug=content.get("article_slug"),
