@@ -4,6 +4,7 @@ import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
+from channels.consumer import get_handler_name
 from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -35,6 +36,15 @@ class SessionEnded(Exception):
 
 class JsonProtocolConsumer(AsyncJsonWebsocketConsumer):
     """Dispatches {"type": "a.b"} frames to handle_a_b methods; bad frames get an error, never a crash."""
+
+    async def dispatch(self, message):
+        # Channels closes stale database connections before every handler, on the database thread: one more trip
+        # there, queued behind everyone's database work, for every event a socket receives (three or four per chat
+        # message). Every database call here goes through DatabaseSyncToAsync, which does that check itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def receive(self, text_data=None, bytes_data=None):
         if bytes_data is not None:

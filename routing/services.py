@@ -3,7 +3,12 @@
 from django.db import transaction
 from django.utils import timezone
 
-from cxhub.assistant.copilot import suggestion_matching, suggestion_outcome_record, suggestions_settle
+from cxhub.assistant.copilot import (
+    suggestion_matching,
+    suggestion_outcome_record,
+    suggestions_offered,
+    suggestions_settle,
+)
 from cxhub.assistant.models import Suggestion
 from cxhub.conversations import broadcast, selectors, texts
 from cxhub.conversations.models import AUTONOMY_ORDER, AutonomyLevel, Conversation, ConversationEvent, Message
@@ -354,13 +359,15 @@ def agent_message_send(
         raise ConversationError("conversation_closed", "This conversation is closed.")
     if conversation.owner != Conversation.Owner.AGENT or conversation.agent_id != agent.pk:
         raise ConversationError("not_owner", "Take over the conversation before replying.")
+    # Usually none: then this one query is all the copilot bookkeeping a reply costs.
+    offered = suggestions_offered(conversation_id=conversation.pk)
     if suggestion_id is not None:
         suggestion = Suggestion.objects.filter(pk=suggestion_id, conversation=conversation).first()
         if suggestion is None:
             raise ConversationError("suggestion_unknown", "No such suggestion in this conversation.")
     else:
         # Pasted or retyped from the panel without saying so: still written with AI help, and said.
-        suggestion = suggestion_matching(conversation_id=conversation.pk, sent_text=text)
+        suggestion = suggestion_matching(conversation_id=conversation.pk, sent_text=text, offered=offered)
     message, created = message_record(
         conversation=conversation,
         author_kind=Message.AuthorKind.HUMAN,
@@ -371,7 +378,7 @@ def agent_message_send(
     )
     if created and suggestion is not None:
         suggestion_outcome_record(suggestion_id=suggestion.pk, sent_text=text, sent_message_id=message.pk)
-    if created:
+    if created and offered:
         # The suggestions the agent did not use are recorded as ignored: acceptance rates need both.
         suggestions_settle(conversation_id=conversation.pk, sent_message_id=message.pk, sent_text=text)
     return message, created

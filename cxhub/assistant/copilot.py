@@ -551,11 +551,20 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, text_normalise(a).lower(), text_normalise(b).lower(), autojunk=False).ratio()
 
 
-@transaction.atomic
-def suggestion_matching(*, conversation_id: int, sent_text: str) -> Suggestion | None:
-    """The offered suggestion an agent's text came from (as is or edited), if any."""
-    offered = Suggestion.objects.filter(conversation_id=conversation_id, status=Suggestion.Status.OFFERED)
-    scored = [(similarity(s.text, sent_text), s) for s in offered.order_by("id")]
+def suggestions_offered(*, conversation_id: int) -> list[Suggestion]:
+    return list(
+        Suggestion.objects.filter(conversation_id=conversation_id, status=Suggestion.Status.OFFERED).order_by("id")
+    )
+
+
+def suggestion_matching(
+    *, conversation_id: int, sent_text: str, offered: list[Suggestion] | None = None
+) -> Suggestion | None:
+    """The offered suggestion an agent's text came from (as is or edited), if any. `offered`: the caller's
+    suggestions_offered, when it already has them."""
+    if offered is None:
+        offered = suggestions_offered(conversation_id=conversation_id)
+    scored = [(similarity(s.text, sent_text), s) for s in offered]
     if not scored:
         return None
     best_score, best = max(scored, key=lambda item: item[0])
@@ -574,7 +583,7 @@ def suggestions_settle(*, conversation_id: int, sent_message_id: int, sent_text:
         .filter(conversation_id=conversation_id, status=Suggestion.Status.OFFERED)
         .order_by("id")
     )
-    best = suggestion_matching(conversation_id=conversation_id, sent_text=sent_text)
+    best = suggestion_matching(conversation_id=conversation_id, sent_text=sent_text, offered=offered)
     for suggestion in offered:
         if suggestion == best:
             suggestion.status = suggestion_status_for(suggestion.text, sent_text)

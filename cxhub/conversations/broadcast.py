@@ -50,10 +50,11 @@ def _consumer_event_loop() -> asyncio.AbstractEventLoop | None:
 _outboxes: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[asyncio.Queue, asyncio.Task]]" = (
     weakref.WeakKeyDictionary()
 )
+OUTBOX_BATCH = 200
 
 
-def _outbox_put(layer, group: str, event: dict) -> None:
-    """Runs on the loop: queue the send, and start the task that drains the queue unless it is running."""
+def _outbox_put(layer, sends: list[tuple[str, dict]]) -> None:
+    """Runs on the loop: queue the sends, and start the task that drains the queue unless it is running."""
     loop = asyncio.get_running_loop()
     outbox, drain = _outboxes.get(loop, (None, None))
     if outbox is None:
@@ -61,33 +62,47 @@ def _outbox_put(layer, group: str, event: dict) -> None:
     if drain is None or drain.done():
         drain = loop.create_task(_outbox_drain(outbox))
         _outboxes[loop] = (outbox, drain)
-    outbox.put_nowait((layer, group, event))
+    for group, event in sends:
+        outbox.put_nowait((layer, group, event))
 
 
 async def _outbox_drain(outbox: asyncio.Queue) -> None:
-    # One sender at a time keeps each group's events in the order they were committed. It stops when the
-    # queue is empty (the next send starts another), so no idle task outlives the loop's work.
+    # One sender at a time keeps each group's events in the order they were committed; what queued up while it
+    # sent goes out together in the next batch. It stops when the queue is empty (the next send starts another),
+    # so no idle task outlives the loop's work.
     while not outbox.empty():
-        layer, group, event = outbox.get_nowait()
+        batch = []
+        while not outbox.empty() and len(batch) < OUTBOX_BATCH:
+            batch.append(outbox.get_nowait())
         try:
-            await layer.group_send(group, event)
+            await _layer_send(batch[0][0], [(group, event) for _, group, event in batch])
         except Exception:
             # The change is committed: clients that miss the event catch up by seq when they resume.
-            logger.exception("broadcast to %s failed", group)
+            logger.exception("broadcast of %s events failed", len(batch))
 
 
-def _send(group: str, event: dict) -> None:
+async def _layer_send(layer, sends: list[tuple[str, dict]]) -> None:
+    send_many = getattr(layer, "group_send_many", None)  # cxhub.channel_layer's; the pubsub layer has none
+    if send_many is not None:
+        await send_many(sends)
+        return
+    for group, event in sends:
+        await layer.group_send(group, event)
+
+
+def _send(*sends: tuple[str, dict]) -> None:
+    """Each (group, event), in order."""
     layer = get_channel_layer()
     if layer is None:
         return
     loop = _consumer_event_loop()
     if loop is None:
-        async_to_sync(layer.group_send)(group, event)
+        async_to_sync(_layer_send)(layer, list(sends))
         return
     # Inside a consumer's database call, waiting for Redis here would hold the one thread every consumer of
-    # the process shares for its database work (three round trips per message): the load bench's acks then
-    # fell to ~25 messages/s at 1,000 conversations. The loop sends it, in order, once this call returns.
-    loop.call_soon_threadsafe(_outbox_put, layer, group, event)
+    # the process shares for its database work: the load bench's acks then fell to ~25 messages/s at 1,000
+    # conversations. The loop sends it, in order, once this call returns.
+    loop.call_soon_threadsafe(_outbox_put, layer, list(sends))
 
 
 def _after_commit(send) -> None:
@@ -98,10 +113,14 @@ def _after_commit(send) -> None:
 def message_published(*, conversation_id: int, message: dict, staff_message: dict, inbox_row: dict) -> None:
     def send() -> None:
         event = {"type": "conversation.message", "conversation_id": conversation_id}
-        _send(widget_group(conversation_id), {**event, "message": message})
-        _send(staff_conversation_group(conversation_id), {**event, "message": staff_message})
-        for group in inbox_activity_groups(inbox_row):
-            _send(group, {"type": "inbox.conversation", "conversation": inbox_row})
+        _send(
+            (widget_group(conversation_id), {**event, "message": message}),
+            (staff_conversation_group(conversation_id), {**event, "message": staff_message}),
+            *[
+                (group, {"type": "inbox.conversation", "conversation": inbox_row})
+                for group in inbox_activity_groups(inbox_row)
+            ],
+        )
 
     _after_commit(send)
 
@@ -109,9 +128,11 @@ def message_published(*, conversation_id: int, message: dict, staff_message: dic
 def conversation_changed(*, conversation_id: int, visitor_state: dict, staff_state: dict, inbox_row: dict) -> None:
     def send() -> None:
         event = {"type": "conversation.state", "conversation_id": conversation_id}
-        _send(widget_group(conversation_id), {**event, "state": visitor_state})
-        _send(staff_conversation_group(conversation_id), {**event, "state": staff_state})
-        _send(STAFF_INBOX_GROUP, {"type": "inbox.conversation", "conversation": inbox_row})
+        _send(
+            (widget_group(conversation_id), {**event, "state": visitor_state}),
+            (staff_conversation_group(conversation_id), {**event, "state": staff_state}),
+            (STAFF_INBOX_GROUP, {"type": "inbox.conversation", "conversation": inbox_row}),
+        )
 
     _after_commit(send)
 
@@ -120,7 +141,7 @@ def presence_changed(*, agent_row: dict) -> None:
     """An agent went online, away or offline, or changed capacity: every console's agent list follows."""
 
     def send() -> None:
-        _send(STAFF_INBOX_GROUP, {"type": "agent.presence", "agent": agent_row})
+        _send((STAFF_INBOX_GROUP, {"type": "agent.presence", "agent": agent_row}))
 
     _after_commit(send)
 
@@ -145,7 +166,7 @@ def ai_typing(*, conversation_id: int) -> None:
 
     def send() -> None:
         event = {"type": "conversation.typing", "conversation_id": conversation_id, "author_kind": "ai"}
-        _send(widget_group(conversation_id), {**event, "name": "", "active": True})
+        _send((widget_group(conversation_id), {**event, "name": "", "active": True}))
 
     _after_commit(send)
 
@@ -156,7 +177,7 @@ def draft_changed(*, conversation_id: int, draft: dict) -> None:
     conversation open)."""
 
     def send() -> None:
-        _send(STAFF_INBOX_GROUP, {"type": "conversation.draft", "conversation_id": conversation_id, "draft": draft})
+        _send((STAFF_INBOX_GROUP, {"type": "conversation.draft", "conversation_id": conversation_id, "draft": draft}))
 
     _after_commit(send)
 
@@ -166,8 +187,10 @@ def note_added(*, conversation_id: int, note: dict) -> None:
 
     def send() -> None:
         _send(
-            staff_conversation_group(conversation_id),
-            {"type": "conversation.note", "conversation_id": conversation_id, "note": note},
+            (
+                staff_conversation_group(conversation_id),
+                {"type": "conversation.note", "conversation_id": conversation_id, "note": note},
+            )
         )
 
     _after_commit(send)

@@ -254,19 +254,37 @@ def emotional_context(events: list[ConversationEvent]) -> dict:
 def escalation_context(conversation: Conversation, *, before_seq: int, window: int = 5) -> tuple[list[str], list[bool]]:
     """The customer's recent texts and whether each recent AI reply abstained, oldest first, counted only
     since the last hand-back: what a person already dealt with does not escalate the conversation again."""
-    returned = conversation.events.filter(kind=ConversationEvent.Kind.HANDOFF_RETURNED).order_by("-id").first()
-    boundary_seq = returned.data.get("boundary_seq", 0) if returned else 0
+    returned_kind = ConversationEvent.Kind.HANDOFF_RETURNED
+    # The last hand-back and the AI's outcomes since, usually in one query (this runs for every customer message).
+    recent = list(
+        conversation.events.filter(
+            kind__in=[returned_kind, ConversationEvent.Kind.AI_ANSWERED, ConversationEvent.Kind.AI_ABSTAINED]
+        )
+        .order_by("-id")
+        .values_list("kind", "data__boundary_seq")[: window + 1]
+    )
+    kinds, boundary_seq = [], None
+    for kind, seq in recent:
+        if kind == returned_kind:
+            boundary_seq = seq or 0
+            break
+        kinds.append(kind)
+    if boundary_seq is None and len(recent) > window:
+        # More AI replies than the window, and an earlier hand-back may still bound the texts.
+        boundary_seq = (
+            conversation.events.filter(kind=returned_kind)
+            .order_by("-id")
+            .values_list("data__boundary_seq", flat=True)
+            .first()
+        )
     texts = list(
-        conversation.messages.filter(author_kind=Message.AuthorKind.CUSTOMER, seq__gt=boundary_seq, seq__lt=before_seq)
+        conversation.messages.filter(
+            author_kind=Message.AuthorKind.CUSTOMER, seq__gt=boundary_seq or 0, seq__lt=before_seq
+        )
         .order_by("-seq")
         .values_list("text", flat=True)[:window]
     )
-    outcomes = conversation.events.filter(
-        kind__in=[ConversationEvent.Kind.AI_ANSWERED, ConversationEvent.Kind.AI_ABSTAINED]
-    )
-    if returned:
-        outcomes = outcomes.filter(id__gt=returned.pk)
-    kinds = list(outcomes.order_by("-id").values_list("kind", flat=True)[:window])
+    kinds = kinds[:window]
     return texts[::-1], [kind == ConversationEvent.Kind.AI_ABSTAINED for kind in reversed(kinds)]
 
 

@@ -93,3 +93,37 @@ def test_logout_through_the_console_deletes_the_session():
     client.post("/staff/logout/")
 
     assert Session.objects.count() == 0
+
+
+async def test_a_frame_checked_a_moment_ago_does_not_vouch_for_the_next_one():
+    """Each frame's check remembers the last answer only while nothing it depends on has changed."""
+    marie = await sync_to_async(factories.agent_create)()
+    agent = await staff_connect(marie)
+    await agent.send(type="presence.set", status="online")
+    assert (await agent.receive_until(lambda f: f["type"] in ("agent.presence", "error")))["type"] == "agent.presence"
+
+    def change_password():
+        marie.set_password("another-password-after-a-frame")
+        marie.save()
+
+    await sync_to_async(change_password)()
+
+    await assert_next_frame_refused(agent)
+
+
+async def test_an_expired_session_ends_the_socket():
+    marie = await sync_to_async(factories.agent_create)()
+    agent = await staff_connect(marie)
+    await agent.send(type="presence.set", status="online")
+    await agent.receive_until(lambda f: f["type"] in ("agent.presence", "error"))
+
+    def expire():
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+
+    await sync_to_async(expire)()
+
+    await assert_next_frame_refused(agent)
