@@ -272,6 +272,7 @@ class StaffConsumer(JsonProtocolConsumer):
     """An agent's live inbox plus the conversation they have open."""
 
     open_conversation_id: int | None = None
+    session_checked_at = 0.0  # loop time of the last session check
 
     async def connect(self):
         user = self.scope.get("user")
@@ -288,6 +289,7 @@ class StaffConsumer(JsonProtocolConsumer):
         await self.send_json({"type": "inbox", "conversations": inbox})
         # A socket that only listens must also stop once its session ends (a stolen session whose password
         # was changed): checked every STAFF_SESSION_CHECK_SECONDS, and before every frame.
+        self.session_checked_at = asyncio.get_running_loop().time()  # the handshake just read the session
         self.session_watch = asyncio.ensure_future(self.watch_session())
 
     def _inbox_groups(self) -> list[str]:
@@ -296,8 +298,12 @@ class StaffConsumer(JsonProtocolConsumer):
         return [*groups, STAFF_SUPERVISORS_GROUP] if self.access.sees_all else groups
 
     async def watch_session(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(settings.STAFF_SESSION_CHECK_SECONDS)
+            # A socket that sent a frame lately was checked then: only a quiet one needs a check of its own.
+            await asyncio.sleep(max(self.session_checked_at + settings.STAFF_SESSION_CHECK_SECONDS - loop.time(), 0))
+            if loop.time() - self.session_checked_at < settings.STAFF_SESSION_CHECK_SECONDS:
+                continue
             try:
                 await self.db(lambda: None)
             except SessionEnded:
@@ -322,6 +328,7 @@ class StaffConsumer(JsonProtocolConsumer):
         here, so each frame is checked at the cost of one trip to the database thread, not two."""
         session_key = getattr(self.scope.get("session"), "session_key", None)
         user_id = self.user.pk
+        self.session_checked_at = asyncio.get_running_loop().time()
 
         def checked():
             if not staff_session_valid(session_key=session_key, user_id=user_id):

@@ -196,7 +196,7 @@ def _escalation_for(conversation: Conversation, message: Message) -> EscalationD
     found = signals.signals_detect(
         message.text, recent_customer_texts=recent_texts, recent_ai_abstained=recent_abstained
     )
-    rules = list(rules_for(conversation.site_id))
+    rules = rules_for(conversation.site_id)
     context = routing_context_for(conversation, message.text, found, rules)
     decision, outcome = routing_decide(context, rules)
     level_moved = _rules_apply(conversation, outcome)

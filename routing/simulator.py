@@ -58,7 +58,7 @@ def routing_simulate(data: dict) -> Simulation:
         queue_length=data.get("queue_length") or 0,
         now=data.get("at") or timezone.now(),
     )
-    rules = list(rules_for(context.site_id))
+    rules = rules_for(context.site_id)
     topic_fill(context, knowledge_base_for_site(site), rules)
     decision, outcome = routing_decide(context, rules)
     return Simulation(context, decision, outcome)

@@ -47,11 +47,10 @@ def ai_may_draft(conversation: Conversation) -> bool:
 
 def conversation_lock(conversation_id: int) -> Conversation:
     """Caller must be inside transaction.atomic(); the row stays locked until it commits."""
-    # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join to `agent`.
+    # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join to `agent`. Not the site:
+    # this runs for every message, and only rarer paths read it (one query then).
     return (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("customer", "agent", "site")
-        .get(pk=conversation_id)
+        Conversation.objects.select_for_update(of=("self",)).select_related("customer", "agent").get(pk=conversation_id)
     )
 
 
