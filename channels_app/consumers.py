@@ -35,12 +35,12 @@ from routing.assignment import conversation_transfer, presence_set, transfer_tar
 
 from .base import JsonProtocolConsumer, SessionEnded, database_sync_to_async
 from .groups import (
-    STAFF_INBOX_GROUP,
     STAFF_SUPERVISORS_GROUP,
     staff_agent_group,
     staff_conversation_group,
     widget_group,
 )
+from .inbox_hub import inbox_hub
 
 
 def _header(scope, name: bytes) -> str | None:
@@ -281,6 +281,7 @@ class StaffConsumer(JsonProtocolConsumer):
             return
         self.user = user
         self.access = await database_sync_to_async(staff_access)(user)
+        await inbox_hub().join(self)
         for group in self._inbox_groups():
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -293,8 +294,9 @@ class StaffConsumer(JsonProtocolConsumer):
         self.session_watch = asyncio.ensure_future(self.watch_session())
 
     def _inbox_groups(self) -> list[str]:
-        # Everyone's inbox, this agent's own conversations, and for supervisors everyone else's too.
-        groups = [STAFF_INBOX_GROUP, staff_agent_group(self.user.pk)]
+        # This agent's own conversations, and for supervisors everyone else's too. Everyone's inbox comes
+        # through the process's hub (inbox_hub.py).
+        groups = [staff_agent_group(self.user.pk)]
         return [*groups, STAFF_SUPERVISORS_GROUP] if self.access.sees_all else groups
 
     async def watch_session(self) -> None:
@@ -315,6 +317,7 @@ class StaffConsumer(JsonProtocolConsumer):
             return
         if getattr(self, "session_watch", None) is not None:
             self.session_watch.cancel()
+        inbox_hub().leave(self)
         for group in self._inbox_groups():
             await self.channel_layer.group_discard(group, self.channel_name)
         if self.open_conversation_id is not None:
@@ -519,6 +522,13 @@ class StaffConsumer(JsonProtocolConsumer):
             return
         self.shown.add(row["id"])
         await self.send_json({"type": "inbox.conversation", "conversation": row})
+
+    async def inbox_activity(self, rows: list[dict]) -> None:
+        """New messages in waiting and AI conversations, gathered by the hub: one frame for all of them."""
+        allowed = [row for row in rows if self.access.allows(team_id=row.get("team_id"), agent_id=row.get("agent_id"))]
+        if allowed:
+            self.shown.update(row["id"] for row in allowed)
+            await self.send_json({"type": "inbox.conversations", "conversations": allowed})
 
     async def agent_presence(self, event):
         await self.send_json({"type": "agent.presence", "agent": event["agent"]})

@@ -117,7 +117,11 @@ def message_published(*, conversation_id: int, message: dict, staff_message: dic
             (widget_group(conversation_id), {**event, "message": message}),
             (staff_conversation_group(conversation_id), {**event, "message": staff_message}),
             *[
-                (group, {"type": "inbox.conversation", "conversation": inbox_row})
+                # `activity`: every console's hub may gather it with others (channels_app/inbox_hub.py).
+                (
+                    group,
+                    {"type": "inbox.conversation", "conversation": inbox_row, "activity": group == STAFF_INBOX_GROUP},
+                )
                 for group in inbox_activity_groups(inbox_row)
             ],
         )

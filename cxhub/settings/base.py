@@ -223,6 +223,8 @@ RATE_LIMIT_IP = os.environ.get("RATE_LIMIT_IP", "1200/60")
 RATE_LIMIT_IP_SESSIONS = os.environ.get("RATE_LIMIT_IP_SESSIONS", "60/60")  # new widget sessions per IP
 # An open staff socket closes within this many seconds of its session ending (logout, password change).
 STAFF_SESSION_CHECK_SECONDS = float(os.environ.get("STAFF_SESSION_CHECK_SECONDS", "30"))
+# New messages in waiting and AI conversations reach every console at most this often, together (inbox_hub.py).
+INBOX_ACTIVITY_SECONDS = float(os.environ.get("INBOX_ACTIVITY_SECONDS", "1.0"))
 
 # Assistant. The confidence threshold comes from each knowledge base's calibration; this one is
 # used only until a knowledge base has been calibrated from its own held-out example questions.

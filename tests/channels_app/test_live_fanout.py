@@ -70,3 +70,35 @@ async def test_the_visitor_sees_the_ai_typing_before_its_answer():
     kinds = [(f["type"], f.get("author_kind") or f.get("message", {}).get("author_kind")) for f in visitor.frames]
     assert kinds.index(("typing", "ai")) < kinds.index(("message", "ai"))
     await visitor.close()
+
+
+async def test_messages_in_ai_conversations_reach_every_console_gathered_in_one_frame(settings):
+    """Every console sees AI and waiting conversations move, but new messages there are gathered: one frame a
+    console per INBOX_ACTIVITY_SECONDS, however many messages, from one hub per process."""
+    settings.INBOX_ACTIVITY_SECONDS = 0.6
+    conversation, token = await conversation_with_the_ai()
+    marie = await sync_to_async(factories.agent_create)()
+    sam = await sync_to_async(factories.agent_create)(username="sam", first_name="Sam", last_name="Martin")
+    consoles = [await staff_connect(marie), await staff_connect(sam)]
+    visitor = await visitor_connect(token)
+
+    for text in ("How long does shipping take?", "And returns?", "Thanks"):
+        await visitor_say(visitor, text)
+    last_seq = await sync_to_async(lambda: type(conversation).objects.get(pk=conversation.pk).last_seq)()
+    for console in consoles:
+        await console.receive_until(
+            lambda f: (
+                f["type"] == "inbox.conversations"
+                and any(r["id"] == conversation.pk and r["last_seq"] >= 4 for r in f["conversations"])
+            )
+        )
+        await console.communicator.receive_nothing(timeout=1.5)  # whatever else is still on its way
+        gathered = [f for f in console.frames if f["type"] == "inbox.conversations"]
+        singles = [
+            f for f in console.frames if f["type"] == "inbox.conversation" and f["conversation"]["owner"] == "ai"
+        ]
+        # One frame per message before; now changes of state (a person offered…) and the gathered activity.
+        assert 1 <= len(gathered) and len(gathered) + len(singles) < last_seq, (last_seq, len(gathered), len(singles))
+        assert all(len({r["id"] for r in f["conversations"]}) == len(f["conversations"]) for f in gathered)
+    for socket in [visitor, *consoles]:
+        await socket.close()

@@ -1145,6 +1145,10 @@
       case "inbox.conversation":
         if (frame.conversation) onInboxRow(frame.conversation);
         break;
+      case "inbox.conversations":
+        // New messages in waiting and AI conversations, gathered by the server for a second or so.
+        for (const row of Array.isArray(frame.conversations) ? frame.conversations : []) onInboxRow(row);
+        break;
       case "inbox.removed":
         // Routed to a team this agent is not in: it leaves their inbox.
         state.rows.delete(frame.conversation_id);

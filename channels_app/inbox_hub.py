@@ -1,0 +1,94 @@
+"""Everyone's inbox, once per process.
+
+Every staff console hears of conversations waiting for a person or held by the AI, so each event for the staff
+inbox group used to be delivered to every console: with 1,000 consoles and the AI answering a few questions a
+second, the load bench counted 160,000 inbox frames a minute and daphne did little else. Instead one hub per
+process (per event loop) is the group's only member here: it receives each event once and hands it to the
+consoles of this process. Activity in those conversations (a new message: the row's preview and time) is
+gathered for INBOX_ACTIVITY_SECONDS and goes out as one `inbox.conversations` frame per console; changes of
+owner, status or presence, and drafts, still go out at once, as before.
+"""
+
+import asyncio
+import logging
+import weakref
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from cxhub.conversations.broadcast import STAFF_INBOX_GROUP
+
+logger = logging.getLogger(__name__)
+
+
+class InboxHub:
+    def __init__(self, layer):
+        self.layer = layer
+        self.consoles: set = set()
+        self.pending: dict[int, dict] = {}  # conversation id → its newest activity row, until the next flush
+        self.flush_handle: asyncio.TimerHandle | None = None
+        self.channel: str | None = None
+        self.task: asyncio.Task | None = None
+
+    async def join(self, console) -> None:
+        self.consoles.add(console)
+        if self.task is None or self.task.done():
+            self.channel = await self.layer.new_channel()
+            await self.layer.group_add(STAFF_INBOX_GROUP, self.channel)
+            self.task = asyncio.get_running_loop().create_task(self.run())
+
+    def leave(self, console) -> None:
+        self.consoles.discard(console)
+
+    async def run(self) -> None:
+        try:
+            while True:
+                event = await self.layer.receive(self.channel)
+                if event.get("type") == "inbox.conversation" and event.get("activity"):
+                    self.pending[event["conversation"]["id"]] = event["conversation"]
+                    if self.flush_handle is None:
+                        loop = asyncio.get_running_loop()
+                        self.flush_handle = loop.call_later(settings.INBOX_ACTIVITY_SECONDS, self.flush_start)
+                    continue
+                for console in list(self.consoles):
+                    await self.hand(console, event)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            # Redis went away, and with it this process's place in the group: close the consoles so they
+            # reconnect and join again, as each did on its own before.
+            logger.warning("staff inbox hub stopped: %s", type(error).__name__)
+            for console in list(self.consoles):
+                await console.close(code=1011)
+
+    async def hand(self, console, event: dict) -> None:
+        handler = getattr(console, event["type"].replace(".", "_"), None)
+        if handler is None:
+            return
+        try:
+            await handler(event)
+        except Exception:
+            logger.exception("staff inbox event failed type=%s", event["type"][:40])
+
+    def flush_start(self) -> None:
+        self.flush_handle = None
+        rows, self.pending = list(self.pending.values()), {}
+        asyncio.get_running_loop().create_task(self.flush(rows))
+
+    async def flush(self, rows: list[dict]) -> None:
+        for console in list(self.consoles):
+            try:
+                await console.inbox_activity(rows)
+            except Exception:
+                logger.exception("staff inbox activity failed")
+
+
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, InboxHub]" = weakref.WeakKeyDictionary()
+
+
+def inbox_hub() -> InboxHub:
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = InboxHub(get_channel_layer())
+    return hub
