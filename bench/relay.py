@@ -6,6 +6,7 @@ memory: one process), an `ack` to the sender and a `message` to the room, in the
 load generator drives both servers with the same code. Run: daphne bench.relay:application.
 """
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ django.setup()
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 _seqs: dict[str, int] = {}
@@ -54,3 +56,7 @@ class RelayConsumer(AsyncJsonWebsocketConsumer):
 
 
 application = ProtocolTypeRouter({"websocket": URLRouter([path("ws/relay/", RelayConsumer.as_asgi())])})
+
+if settings.SERVER_GC_TUNING:  # as cxhub/asgi.py does, so the baseline gets the same collector
+    gc.freeze()
+    gc.set_threshold(*settings.SERVER_GC_THRESHOLDS)

@@ -4,9 +4,10 @@ Every staff console hears of conversations waiting for a person or held by the A
 inbox group used to be delivered to every console: with 1,000 consoles and the AI answering a few questions a
 second, the load bench counted 160,000 inbox frames a minute and daphne did little else. Instead one hub per
 process (per event loop) is the group's only member here: it receives each event once and hands it to the
-consoles of this process. Activity in those conversations (a new message: the row's preview and time) is
-gathered for INBOX_ACTIVITY_SECONDS and goes out as one `inbox.conversations` frame per console; changes of
-owner, status or presence, and drafts, still go out at once, as before.
+consoles of this process. Activity in those conversations (a new message, the AI's reply, a queue position:
+the row's preview, time and position) is gathered for INBOX_ACTIVITY_SECONDS and goes out as one
+`inbox.conversations` frame per console; changes of owner, status or presence, and drafts, still go out at
+once, as before.
 """
 
 import asyncio

@@ -178,7 +178,7 @@ def customer_message_handle(*, conversation_id: int, text: object, client_id: ob
         elif ai_may_speak(conversation) or ai_may_draft(conversation):
             if decision.action == "offer":
                 system_message_record(conversation=conversation, key="person_offered")
-                conversation_publish(conversation)
+                conversation_publish(conversation, activity=True)  # offered, not handed: the AI still holds it
             from cxhub.assistant.tasks import assistant_answer
 
             if ai_may_speak(conversation):

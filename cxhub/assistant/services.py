@@ -183,7 +183,7 @@ def assistant_reply(*, message_id: int) -> Message | None:
                     "policy": policy,
                 },
             )
-            conversation_publish(conversation)
+            conversation_publish(conversation, activity=True)  # the AI still holds it: only the row's preview moved
     logger.info("assistant replied conversation=%s seq=%s abstained=%s", conversation.pk, reply.seq, answer.abstained)
     return reply
 

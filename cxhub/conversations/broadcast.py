@@ -129,13 +129,15 @@ def message_published(*, conversation_id: int, message: dict, staff_message: dic
     _after_commit(send)
 
 
-def conversation_changed(*, conversation_id: int, visitor_state: dict, staff_state: dict, inbox_row: dict) -> None:
+def conversation_changed(
+    *, conversation_id: int, visitor_state: dict, staff_state: dict, inbox_row: dict, activity: bool = False
+) -> None:
     def send() -> None:
         event = {"type": "conversation.state", "conversation_id": conversation_id}
         _send(
             (widget_group(conversation_id), {**event, "state": visitor_state}),
             (staff_conversation_group(conversation_id), {**event, "state": staff_state}),
-            (STAFF_INBOX_GROUP, {"type": "inbox.conversation", "conversation": inbox_row}),
+            (STAFF_INBOX_GROUP, {"type": "inbox.conversation", "conversation": inbox_row, "activity": activity}),
         )
 
     _after_commit(send)

@@ -109,15 +109,18 @@ def queue_publish_positions(*, after: Conversation) -> None:
         .select_related("customer", "agent")
     )
     for conversation in waiting:
-        conversation_publish(conversation)
+        conversation_publish(conversation, activity=True)
 
 
-def conversation_publish(conversation: Conversation) -> None:
+def conversation_publish(conversation: Conversation, *, activity: bool = False) -> None:
+    """`activity`: nothing an agent acts on changed (owner, status, team…), only what the row shows (a queue
+    position, the AI's latest reply): every console's copy may then be gathered with others (inbox_hub.py)."""
     broadcast.conversation_changed(
         conversation_id=conversation.pk,
         visitor_state=selectors.conversation_state_for_visitor(conversation),
         staff_state=selectors.conversation_state_for_staff(conversation),
         inbox_row=selectors.inbox_row(conversation),
+        activity=activity,
     )
 
 

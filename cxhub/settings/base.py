@@ -223,8 +223,11 @@ RATE_LIMIT_IP = os.environ.get("RATE_LIMIT_IP", "1200/60")
 RATE_LIMIT_IP_SESSIONS = os.environ.get("RATE_LIMIT_IP_SESSIONS", "60/60")  # new widget sessions per IP
 # An open staff socket closes within this many seconds of its session ending (logout, password change).
 STAFF_SESSION_CHECK_SECONDS = float(os.environ.get("STAFF_SESSION_CHECK_SECONDS", "30"))
+# Garbage collector tuning for daphne processes (cxhub/asgi.py); off in tests.
+SERVER_GC_TUNING = env_bool("SERVER_GC_TUNING", True)
+SERVER_GC_THRESHOLDS = tuple(int(n) for n in os.environ.get("SERVER_GC_THRESHOLDS", "50000,50,100").split(","))
 # New messages in waiting and AI conversations reach every console at most this often, together (inbox_hub.py).
-INBOX_ACTIVITY_SECONDS = float(os.environ.get("INBOX_ACTIVITY_SECONDS", "1.0"))
+INBOX_ACTIVITY_SECONDS = float(os.environ.get("INBOX_ACTIVITY_SECONDS", "2.0"))
 
 # Assistant. The confidence threshold comes from each knowledge base's calibration; this one is
 # used only until a knowledge base has been calibrated from its own held-out example questions.
