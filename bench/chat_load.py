@@ -451,7 +451,7 @@ async def load_run(target: dict, args, label: str, ai_visitors: list[Socket] | N
     pairs = [(v, a) for v, a in pairs if v in held and a in held]
     ai_task = None
     if ai_visitors:
-        ai_task = asyncio.create_task(ai_traffic(ai_visitors, args.duration))
+        ai_task = asyncio.create_task(ai_traffic(ai_visitors, args.duration, args.ai_interval))
     lag: list[float] = []
     stop = asyncio.Event()
     lag_task = asyncio.create_task(loop_lag(lag, stop))
@@ -487,14 +487,14 @@ async def load_run(target: dict, args, label: str, ai_visitors: list[Socket] | N
     return figures
 
 
-async def ai_traffic(visitors: list[Socket], duration: float) -> None:
-    """AI-path visitors ask a KB question every few seconds while the relay traffic runs."""
+async def ai_traffic(visitors: list[Socket], duration: float, interval: float) -> None:
+    """AI-path visitors each ask a KB question every `interval` seconds while the chat traffic runs."""
     end = time.monotonic() + duration
     while time.monotonic() < end:
         for sock in visitors:
             if not sock.ai_waits:
                 await sock.send(AI_QUESTION)
-            await asyncio.sleep(3.0 / len(visitors))
+            await asyncio.sleep(interval / len(visitors))
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(s.ai_waits for s in visitors):
         await asyncio.sleep(0.2)
@@ -751,6 +751,7 @@ def main() -> int:
     parser.add_argument("--drain", type=float, default=15.0, help="seconds to wait for late deliveries")
     parser.add_argument("--connect-timeout", type=float, default=600.0, help="seconds allowed to connect all sockets")
     parser.add_argument("--ai-conversations", type=int, default=20, help="extra conversations the AI answers")
+    parser.add_argument("--ai-interval", type=float, default=3.0, help="seconds between questions per AI conversation")
     parser.add_argument("--connect-parallel", type=int, default=50, help="handshakes in flight while connecting")
     parser.add_argument("--database-url", default="", help="default: a throwaway SQLite file")
     parser.add_argument("--no-baseline", action="store_true")

@@ -523,12 +523,12 @@ class StaffConsumer(JsonProtocolConsumer):
         self.shown.add(row["id"])
         await self.send_json({"type": "inbox.conversation", "conversation": row})
 
-    async def inbox_activity(self, rows: list[dict]) -> None:
-        """New messages in waiting and AI conversations, gathered by the hub: one frame for all of them."""
+    def inbox_activity_allowed(self, rows: list[dict]) -> list[dict]:
+        """Of the activity the hub gathered in waiting and AI conversations, what this console may see; the hub
+        sends it as one `inbox.conversations` frame."""
         allowed = [row for row in rows if self.access.allows(team_id=row.get("team_id"), agent_id=row.get("agent_id"))]
-        if allowed:
-            self.shown.update(row["id"] for row in allowed)
-            await self.send_json({"type": "inbox.conversations", "conversations": allowed})
+        self.shown.update(row["id"] for row in allowed)
+        return allowed
 
     async def agent_presence(self, event):
         await self.send_json({"type": "agent.presence", "agent": event["agent"]})

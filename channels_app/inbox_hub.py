@@ -11,6 +11,7 @@ once, as before.
 """
 
 import asyncio
+import json
 import logging
 import weakref
 
@@ -77,9 +78,17 @@ class InboxHub:
         asyncio.get_running_loop().create_task(self.flush(rows))
 
     async def flush(self, rows: list[dict]) -> None:
+        # Most consoles may see the same rows: each distinct frame is encoded once, not once per console.
+        frames: dict[tuple, str] = {}
         for console in list(self.consoles):
             try:
-                await console.inbox_activity(rows)
+                allowed = console.inbox_activity_allowed(rows)
+                if not allowed:
+                    continue
+                key = tuple(row["id"] for row in allowed)
+                if key not in frames:
+                    frames[key] = json.dumps({"type": "inbox.conversations", "conversations": allowed})
+                await console.send(text_data=frames[key])
             except Exception:
                 logger.exception("staff inbox activity failed")
 
