@@ -5,9 +5,9 @@ inbox group used to be delivered to every console: with 1,000 consoles and the A
 second, the load bench counted 160,000 inbox frames a minute and daphne did little else. Instead one hub per
 process (per event loop) is the group's only member here: it receives each event once and hands it to the
 consoles of this process. Activity in those conversations (a new message, the AI's reply, a queue position:
-the row's preview, time and position) is gathered for INBOX_ACTIVITY_SECONDS and goes out as one
-`inbox.conversations` frame per console; changes of owner, status or presence, and drafts, still go out at
-once, as before.
+the row's preview, time and position) is gathered for INBOX_ACTIVITY_SECONDS (longer when the process has
+more consoles than INBOX_ACTIVITY_FRAMES_PER_SECOND allows) and goes out as one `inbox.conversations` frame per
+console; changes of owner, status or presence, and drafts, still go out at once, as before.
 """
 
 import asyncio
@@ -50,7 +50,7 @@ class InboxHub:
                     self.pending[event["conversation"]["id"]] = event["conversation"]
                     if self.flush_handle is None:
                         loop = asyncio.get_running_loop()
-                        self.flush_handle = loop.call_later(settings.INBOX_ACTIVITY_SECONDS, self.flush_start)
+                        self.flush_handle = loop.call_later(self.interval(), self.flush_start)
                     continue
                 for console in list(self.consoles):
                     await self.hand(console, event)
@@ -62,6 +62,11 @@ class InboxHub:
             logger.warning("staff inbox hub stopped: %s", type(error).__name__)
             for console in list(self.consoles):
                 await console.close(code=1011)
+
+    def interval(self) -> float:
+        """Seconds between gathered frames: INBOX_ACTIVITY_SECONDS, or longer when this process has so many
+        consoles that they would get more than INBOX_ACTIVITY_FRAMES_PER_SECOND frames between them."""
+        return max(settings.INBOX_ACTIVITY_SECONDS, len(self.consoles) / settings.INBOX_ACTIVITY_FRAMES_PER_SECOND)
 
     async def hand(self, console, event: dict) -> None:
         handler = getattr(console, event["type"].replace(".", "_"), None)

@@ -227,7 +227,9 @@ STAFF_SESSION_CHECK_SECONDS = float(os.environ.get("STAFF_SESSION_CHECK_SECONDS"
 SERVER_GC_TUNING = env_bool("SERVER_GC_TUNING", True)
 SERVER_GC_THRESHOLDS = tuple(int(n) for n in os.environ.get("SERVER_GC_THRESHOLDS", "50000,50,100").split(","))
 # New messages in waiting and AI conversations reach every console at most this often, together (inbox_hub.py).
-INBOX_ACTIVITY_SECONDS = float(os.environ.get("INBOX_ACTIVITY_SECONDS", "2.0"))
+INBOX_ACTIVITY_SECONDS = float(os.environ.get("INBOX_ACTIVITY_SECONDS", "1.0"))
+# …and a process sends its consoles at most about this many of those frames a second (1,000 consoles: every 5 s).
+INBOX_ACTIVITY_FRAMES_PER_SECOND = float(os.environ.get("INBOX_ACTIVITY_FRAMES_PER_SECOND", "200"))
 
 # Assistant. The confidence threshold comes from each knowledge base's calibration; this one is
 # used only until a knowledge base has been calibrated from its own held-out example questions.
