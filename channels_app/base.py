@@ -76,7 +76,7 @@ class JsonProtocolConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("server_error", "Something went wrong. Please try again.")
 
     async def frame_refused(self, content: dict) -> bool:
-        """Consumers refuse a frame here (rate limit, ended session) by answering it themselves and returning True."""
+        """Consumers refuse a frame here (a rate limit) by answering it themselves and returning True."""
         return False
 
     async def session_end(self) -> None:

@@ -31,19 +31,26 @@ class InboxHub:
         self.flush_handle: asyncio.TimerHandle | None = None
         self.channel: str | None = None
         self.task: asyncio.Task | None = None
+        self.ready: asyncio.Future | None = None
 
     async def join(self, console) -> None:
+        """Returns once the hub is in the group, so the console's first inbox misses nothing after it."""
         self.consoles.add(console)
         if self.task is None or self.task.done():
-            self.channel = await self.layer.new_channel()
-            await self.layer.group_add(STAFF_INBOX_GROUP, self.channel)
-            self.task = asyncio.get_running_loop().create_task(self.run())
+            # Set before any await: consoles connecting at the same moment share one hub, never two.
+            loop = asyncio.get_running_loop()
+            self.ready = loop.create_future()
+            self.task = loop.create_task(self.run(self.ready))
+        await asyncio.shield(self.ready)
 
     def leave(self, console) -> None:
         self.consoles.discard(console)
 
-    async def run(self) -> None:
+    async def run(self, ready: asyncio.Future) -> None:
         try:
+            self.channel = await self.layer.new_channel()
+            await self.layer.group_add(STAFF_INBOX_GROUP, self.channel)
+            ready.set_result(None)
             while True:
                 event = await self.layer.receive(self.channel)
                 if event.get("type") == "inbox.conversation" and event.get("activity"):
@@ -57,6 +64,9 @@ class InboxHub:
         except asyncio.CancelledError:
             raise
         except Exception as error:
+            if not ready.done():
+                ready.set_exception(error)  # the joining consoles fail to connect, as a failed group_add did
+                return
             # Redis went away, and with it this process's place in the group: close the consoles so they
             # reconnect and join again, as each did on its own before.
             logger.warning("staff inbox hub stopped: %s", type(error).__name__)
