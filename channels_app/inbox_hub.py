@@ -79,13 +79,10 @@ class InboxHub:
         return max(settings.INBOX_ACTIVITY_SECONDS, len(self.consoles) / settings.INBOX_ACTIVITY_FRAMES_PER_SECOND)
 
     async def hand(self, console, event: dict) -> None:
-        handler = getattr(console, event["type"].replace(".", "_"), None)
-        if handler is None:
-            return
         try:
-            await handler(event)
+            await console.dispatch(event)  # as if the console had received it from the group itself
         except Exception:
-            logger.exception("staff inbox event failed type=%s", event["type"][:40])
+            logger.exception("staff inbox event failed type=%s", str(event.get("type"))[:40])
 
     def flush_start(self) -> None:
         self.flush_handle = None
