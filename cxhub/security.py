@@ -1,5 +1,6 @@
 """Secure headers for our own pages, and the check that keeps a staff socket tied to a live session."""
 
+import functools
 import secrets
 from importlib import import_module
 
@@ -87,24 +88,30 @@ def _session_fingerprint(session_key: str, user_id: int) -> tuple | None:
     stored in the database (then the full check runs every time)."""
     if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
         return None
-    from django.contrib.sessions.models import Session
     from django.db import connection
     from django.utils import timezone
 
-    user_model = get_user_model()
-    user = user_model._meta
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_fingerprint_sql(connection.vendor), [session_key, now, user_id])
+        row = cursor.fetchone()
+    return tuple(row) if row else ()
+
+
+@functools.cache
+def _fingerprint_sql(vendor: str) -> str:
+    """Built once per database vendor (it quotes names): this runs for every staff frame."""
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+
+    user = get_user_model()._meta
     columns = [user.get_field(name).column for name in ("password", "is_active", "is_staff")]
     quote = connection.ops.quote_name
-    sql = (
+    return (
         f"SELECT s.{quote('session_data')}, {', '.join('u.' + quote(c) for c in columns)} "
         f"FROM {quote(Session._meta.db_table)} s, {quote(user.db_table)} u "
         f"WHERE s.{quote('session_key')} = %s AND s.{quote('expire_date')} > %s AND u.{quote(user.pk.column)} = %s"
     )
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [session_key, now, user_id])
-        row = cursor.fetchone()
-    return tuple(row) if row else ()
 
 
 def _session_valid_in_full(session_key: str, user_id: int) -> bool:
