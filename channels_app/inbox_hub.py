@@ -22,6 +22,10 @@ from cxhub.conversations.broadcast import STAFF_INBOX_GROUP
 
 logger = logging.getLogger(__name__)
 
+# Writing a frame to 1,000 consoles at once held the event loop ~50 ms, and every chat message arriving
+# meanwhile waited: the hub lets the loop run between slices of this many consoles.
+CONSOLES_PER_SLICE = 25
+
 
 class InboxHub:
     def __init__(self, layer):
@@ -59,8 +63,10 @@ class InboxHub:
                         loop = asyncio.get_running_loop()
                         self.flush_handle = loop.call_later(self.interval(), self.flush_start)
                     continue
-                for console in list(self.consoles):
+                for index, console in enumerate(list(self.consoles), 1):
                     await self.hand(console, event)
+                    if index % CONSOLES_PER_SLICE == 0:
+                        await asyncio.sleep(0)
         except asyncio.CancelledError:
             raise
         except Exception as error:
@@ -92,7 +98,9 @@ class InboxHub:
     async def flush(self, rows: list[dict]) -> None:
         # Most consoles may see the same rows: each distinct frame is encoded once, not once per console.
         frames: dict[tuple, str] = {}
-        for console in list(self.consoles):
+        for index, console in enumerate(list(self.consoles), 1):
+            if index % CONSOLES_PER_SLICE == 0:
+                await asyncio.sleep(0)
             try:
                 allowed = console.inbox_activity_allowed(rows)
                 if not allowed:
