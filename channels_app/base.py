@@ -11,6 +11,8 @@ from django.conf import settings
 
 from cxhub.conversations.services import ConversationError
 
+from .database_processes import HelperLost
+
 logger = logging.getLogger(__name__)
 
 # Channels runs every consumer's database call in a process on one shared thread (thread-sensitive mode), so
@@ -68,6 +70,9 @@ class JsonProtocolConsumer(AsyncJsonWebsocketConsumer):
             await handler(content)
         except SessionEnded:
             await self.session_end()
+        except HelperLost:
+            # As if the server restarted: the client reconnects, resumes by seq and sends what was not acked.
+            await self.close(code=1011)
         except ConversationError as error:
             await self.send_error(error.code, error.message, client_id=content.get("client_id"))
         except Exception:

@@ -33,6 +33,7 @@ from routing import approvals
 from routing import services as routing
 from routing.assignment import conversation_transfer, presence_set, transfer_target
 
+from . import database_processes
 from .base import JsonProtocolConsumer, SessionEnded, database_sync_to_async
 from .groups import (
     STAFF_SUPERVISORS_GROUP,
@@ -48,6 +49,32 @@ def _header(scope, name: bytes) -> str | None:
         if key == name:
             return value.decode("latin-1")
     return None
+
+
+async def message_store_call(conversation_id: int, func, *args):
+    """A chat message's database work: in a helper process when there are some (channels_app/database_processes.py),
+    else on the consumers' database thread."""
+    if database_processes.enabled():
+        return await database_processes.call(conversation_id, func, *args)
+    return await database_sync_to_async(func)(*args)
+
+
+def visitor_message_store(conversation_id: int, text, client_id) -> tuple[str | None, int, bool]:
+    message, created = routing.customer_message_handle(conversation_id=conversation_id, text=text, client_id=client_id)
+    return message.client_id, message.seq, created
+
+
+def staff_message_store(
+    session_key, user, access, conversation_id: int, text, client_id, suggestion_id
+) -> tuple[str | None, int, bool]:
+    """Checks the session and the staff member's access in the same call (StaffConsumer.db)."""
+    if not staff_session_valid(session_key=session_key, user_id=user.pk):
+        raise SessionEnded
+    conversation_check(access, conversation_id)
+    message, created = routing.agent_message_send(
+        conversation_id=conversation_id, agent=user, text=text, client_id=client_id, suggestion_id=suggestion_id
+    )
+    return message.client_id, message.seq, created
 
 
 def _int(value, default: int = 0) -> int:
@@ -158,12 +185,14 @@ class WidgetConsumer(JsonProtocolConsumer):
         await self.resume(_int(content.get("after_seq")))
 
     async def handle_message_send(self, content):
-        message, created = await database_sync_to_async(routing.customer_message_handle)(
-            conversation_id=self.conversation_id, text=content.get("text"), client_id=content.get("client_id")
+        client_id, seq, created = await message_store_call(
+            self.conversation_id,
+            visitor_message_store,
+            self.conversation_id,
+            content.get("text"),
+            content.get("client_id"),
         )
-        await self.send_json(
-            {"type": "ack", "client_id": message.client_id, "seq": message.seq, "duplicate": not created}
-        )
+        await self.send_json({"type": "ack", "client_id": client_id, "seq": seq, "duplicate": not created})
 
     async def handle_autonomy_set(self, content):
         await database_sync_to_async(routing.autonomy_set)(
@@ -399,20 +428,25 @@ class StaffConsumer(JsonProtocolConsumer):
         )
 
     async def handle_message_send(self, content):
-        conversation_id, (message, created) = await self.for_conversation(
-            content,
-            routing.agent_message_send,
-            agent=self.user,
-            text=content.get("text"),
-            client_id=content.get("client_id"),
-            suggestion_id=content.get("suggestion_id"),
+        conversation_id = self._conversation_id(content)
+        self.session_checked_at = asyncio.get_running_loop().time()
+        client_id, seq, created = await message_store_call(
+            conversation_id,
+            staff_message_store,
+            getattr(self.scope.get("session"), "session_key", None),
+            self.user,
+            self.access,
+            conversation_id,
+            content.get("text"),
+            content.get("client_id"),
+            content.get("suggestion_id"),
         )
         await self.send_json(
             {
                 "type": "ack",
                 "conversation_id": conversation_id,
-                "client_id": message.client_id,
-                "seq": message.seq,
+                "client_id": client_id,
+                "seq": seq,
                 "duplicate": not created,
             }
         )

@@ -11,6 +11,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from channels_app import database_processes  # noqa: E402
 from channels_app.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": URLRouter(websocket_urlpatterns)})
@@ -21,3 +22,5 @@ if settings.SERVER_GC_TUNING:
     # as long as the process, so it is never scanned again, and young objects are collected in larger batches.
     gc.freeze()
     gc.set_threshold(*settings.SERVER_GC_THRESHOLDS)
+
+database_processes.start()

@@ -1,8 +1,10 @@
 """The one door from the domain to websockets: group names and after-commit sends."""
 
 import asyncio
+import contextlib
 import logging
 import os
+import threading
 import weakref
 
 from asgiref.sync import SyncToAsync, async_to_sync
@@ -90,8 +92,32 @@ async def _layer_send(layer, sends: list[tuple[str, dict]]) -> None:
         await layer.group_send(group, event)
 
 
+_kept = threading.local()
+
+
+@contextlib.contextmanager
+def sends_kept():
+    """Inside it, sends are kept in the yielded list instead of going out: a database helper process
+    (channels_app/database_processes.py) hands them back to daphne, which sends them with sends_publish."""
+    _kept.sends = kept = []
+    try:
+        yield kept
+    finally:
+        _kept.sends = None
+
+
+def sends_publish(sends: list[tuple[str, dict]]) -> None:
+    """On a consumer's event loop: what a helper kept, through the outbox like any other change."""
+    if sends:
+        _outbox_put(get_channel_layer(), sends)
+
+
 def _send(*sends: tuple[str, dict]) -> None:
     """Each (group, event), in order."""
+    kept = getattr(_kept, "sends", None)
+    if kept is not None:
+        kept.extend(sends)
+        return
     layer = get_channel_layer()
     if layer is None:
         return

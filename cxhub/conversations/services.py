@@ -23,6 +23,9 @@ class ConversationError(Exception):
         self.code = code
         self.message = message
 
+    def __reduce__(self):  # raised in a database helper process, re-raised in daphne (channels_app/database_processes)
+        return type(self), (self.code, self.message)
+
 
 AI_SPEAKING_LEVELS = {AutonomyLevel.AI_ONLY}
 

@@ -161,6 +161,9 @@ def channel_layers_config(redis_url: str, *, prefix: str = "cxhub", layer: str |
 # Threads a daphne process gives its consumers' database calls; 0 keeps Channels' one shared thread. On SQLite
 # more threads only wait for the write lock (docs/deploy.md); meant for PostgreSQL.
 CONSUMER_DATABASE_THREADS = int(os.environ.get("CONSUMER_DATABASE_THREADS", "0"))
+# Helper processes that store and route chat messages beside each daphne process (channels_app/database_processes.py).
+# One on SQLite, where writers take turns on one file anyway; more pay off on PostgreSQL (docs/deploy.md).
+DATABASE_PROCESSES = int(os.environ.get("DATABASE_PROCESSES", "1"))
 CHANNEL_LAYERS = channel_layers_config(REDIS_URL)
 
 # Celery: tasks are idempotent, so they are acknowledged only once done; a worker that dies

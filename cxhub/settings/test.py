@@ -13,6 +13,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Every test talks from 127.0.0.1 to one Redis: limits are off unless a test turns them on (tests/security).
 RATE_LIMIT_ENABLED = env_bool("RATE_LIMIT_ENABLED", False)
 INBOX_ACTIVITY_SECONDS = float(os.environ.get("INBOX_ACTIVITY_SECONDS", "0.2"))
+# Consumers store messages on their database thread; tests/channels_app/test_database_processes.py and the load
+# bench turn the helper processes on.
+DATABASE_PROCESSES = int(os.environ.get("DATABASE_PROCESSES", "0"))
 SERVER_GC_TUNING = env_bool("SERVER_GC_TUNING", False)  # the load bench turns it on, as production has it
 
 DATABASES = {"default": database_config()}
