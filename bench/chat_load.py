@@ -88,6 +88,17 @@ def rss(process: subprocess.Popen) -> int:
     return psutil.Process(process.pid).memory_info().rss
 
 
+def helpers_of(process: subprocess.Popen) -> list:
+    """The database helper processes daphne forked (DATABASE_PROCESSES)."""
+    import psutil
+
+    return psutil.Process(process.pid).children()
+
+
+def cpu_seconds(processes: list) -> list[float]:
+    return [sum(p.cpu_times()[:2]) for p in processes]
+
+
 # ---------------------------------------------------------------- data
 
 
@@ -455,7 +466,13 @@ async def load_run(target: dict, args, label: str, ai_visitors: list[Socket] | N
     lag: list[float] = []
     stop = asyncio.Event()
     lag_task = asyncio.create_task(loop_lag(lag, stop))
+    import psutil
+
+    server = [psutil.Process(target["process"].pid), *helpers_of(target["process"])]
+    cpu_before, traffic_started = cpu_seconds(server), time.monotonic()
     await drive(pairs, args.rate, args.duration, results, label)
+    traffic_seconds = time.monotonic() - traffic_started
+    cpu_used = [round(100 * (b - a) / traffic_seconds, 1) for a, b in zip(cpu_before, cpu_seconds(server), strict=True)]
     await drain(pairs, args.drain)
     if ai_task:
         await ai_task
@@ -470,6 +487,10 @@ async def load_run(target: dict, args, label: str, ai_visitors: list[Socket] | N
         "rss_after_connect_mib": round(after / 2**20, 1),
         "rss_per_socket_kib": round((after - before) / max(len(held), 1) / 1024, 1),
         "rss_end_mib": round(rss(target["process"]) / 2**20, 1),
+        # Fixed, not per socket: the helpers' memory does not grow with the sockets.
+        "helpers_rss_mib": round(sum(p.memory_info().rss for p in server[1:]) / 2**20, 1),
+        "cpu_percent_server": cpu_used[0],
+        "cpu_percent_helpers": cpu_used[1:],
         "sent": results.sent,
         "v_to_a": percentiles(results.latency["v_to_a"]),
         "a_to_v": percentiles(results.latency["a_to_v"]),
@@ -576,6 +597,8 @@ def env_for(args, redis_url: str, layer: str, database_url: str) -> dict:
         PYTHONUNBUFFERED="1",
         # Test settings close the database connection after every call; production keeps it (settings/base.py).
         DATABASE_CONN_MAX_AGE="60",
+        # Messages are stored in helper processes beside daphne, as production runs it (settings/base.py).
+        DATABASE_PROCESSES=str(args.database_processes),
         SERVER_GC_TUNING="1",
     )
     return env
@@ -709,6 +732,10 @@ def summary(report: dict) -> None:
             f"   RSS per socket      {f['rss_per_socket_kib']} KiB ({f['rss_before_mib']} → "
             f"{f['rss_after_connect_mib']} MiB, end {f['rss_end_mib']} MiB)"
         )
+        print(
+            f"   CPU during traffic  daphne {f['cpu_percent_server']} %, database helpers "
+            f"{f['cpu_percent_helpers'] or 'none'} % (RSS {f['helpers_rss_mib']} MiB)"
+        )
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(f.get("inbox_frames_by_type", {}).items()))
         print(f"   inbox frames        {f['inbox_frames']} ({kinds or 'none'})   errors {f['errors'] or 'none'}")
         print(f"   client loop lag     {fmt(f['client_loop_lag'])}")
@@ -751,6 +778,12 @@ def main() -> int:
     parser.add_argument("--drain", type=float, default=15.0, help="seconds to wait for late deliveries")
     parser.add_argument("--connect-timeout", type=float, default=600.0, help="seconds allowed to connect all sockets")
     parser.add_argument("--ai-conversations", type=int, default=20, help="extra conversations the AI answers")
+    parser.add_argument(
+        "--database-processes",
+        type=int,
+        default=1,
+        help="helper processes storing messages beside daphne (0: daphne's database thread)",
+    )
     parser.add_argument("--ai-interval", type=float, default=3.0, help="seconds between questions per AI conversation")
     parser.add_argument("--connect-parallel", type=int, default=50, help="handshakes in flight while connecting")
     parser.add_argument("--database-url", default="", help="default: a throwaway SQLite file")
