@@ -61,11 +61,14 @@ def _parent_watch(parent: int) -> None:
 
 
 def _helper_run(func, args: tuple, kwargs: dict):
+    """(result, error, sends): what was committed before an error is still announced, as on the thread."""
     close_old_connections()
     try:
         with broadcast.sends_kept() as sends:
-            result = func(*args, **kwargs)
-        return result, sends
+            try:
+                return func(*args, **kwargs), None, sends
+            except Exception as error:
+                return None, error, sends
     finally:
         close_old_connections()
 
@@ -102,7 +105,7 @@ async def call(key: int, func, *args, **kwargs):
     index = key % settings.DATABASE_PROCESSES
     pool = _pool(index)
     try:
-        result, sends = await asyncio.get_running_loop().run_in_executor(pool, _helper_run, func, args, kwargs)
+        result, error, sends = await asyncio.get_running_loop().run_in_executor(pool, _helper_run, func, args, kwargs)
     except BrokenProcessPool:
         if _pools[index] is pool:
             _pools[index] = None
@@ -110,4 +113,6 @@ async def call(key: int, func, *args, **kwargs):
         logger.warning("database helper %s stopped; starting another", index)
         raise HelperLost from None
     broadcast.sends_publish(sends)
+    if error is not None:
+        raise error
     return result
