@@ -53,7 +53,7 @@ def fresh_channel_layer():
 def processes_database_url() -> str:
     """The test database (not the one DATABASE_URL names) for processes started by tests: SQLite or PostgreSQL."""
     database = settings.DATABASES["default"]
-    if database["ENGINE"] == "django.db.backends.sqlite3":
+    if database["ENGINE"] == "cxhub.database.sqlite":
         return "sqlite:///" + str(database["NAME"])
     return urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + database["NAME"]))
 

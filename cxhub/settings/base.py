@@ -99,6 +99,8 @@ def database_config() -> dict:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web process read while the worker writes; IMMEDIATE takes the write
         # lock at BEGIN so two writers queue up instead of failing with "database is locked".
+        # Django's backend, but a writer starts within a millisecond of the lock's release (cxhub/database/sqlite).
+        config["ENGINE"] = "cxhub.database.sqlite"
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,

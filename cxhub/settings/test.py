@@ -22,7 +22,7 @@ DATABASES = {"default": database_config()}
 # Consumers' database threads must not keep connections open past a call: the test database is dropped at
 # the end of a PostgreSQL run. The load bench sets DATABASE_CONN_MAX_AGE to measure what production runs.
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "cxhub.database.sqlite":
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("CXHUB_TEST_DB", str(VAR_DIR / "test-cxhub.sqlite3")),
     }

@@ -1,0 +1,1 @@
+"""Django's SQLite backend, with writers that start the moment the write lock is free (base.py)."""
