@@ -51,12 +51,12 @@ def _header(scope, name: bytes) -> str | None:
     return None
 
 
-async def message_store_call(conversation_id: int, func, *args):
+async def message_store_call(conversation_id: int, func, *args, **kwargs):
     """A chat message's database work: in a helper process when there are some (channels_app/database_processes.py),
     else on the consumers' database thread."""
     if database_processes.enabled():
-        return await database_processes.call(conversation_id, func, *args)
-    return await database_sync_to_async(func)(*args)
+        return await database_processes.call(conversation_id, func, *args, **kwargs)
+    return await database_sync_to_async(func)(*args, **kwargs)
 
 
 def visitor_message_store(conversation_id: int, text, client_id) -> tuple[str | None, int, bool]:
@@ -64,17 +64,27 @@ def visitor_message_store(conversation_id: int, text, client_id) -> tuple[str | 
     return message.client_id, message.seq, created
 
 
-def staff_message_store(
-    session_key, user, access, conversation_id: int, text, client_id, suggestion_id
-) -> tuple[str | None, int, bool]:
-    """Checks the session and the staff member's access in the same call (StaffConsumer.db)."""
-    if not staff_session_valid(session_key=session_key, user_id=user.pk):
-        raise SessionEnded
-    conversation_check(access, conversation_id)
+def staff_message_store(*, conversation_id: int, agent, text, client_id, suggestion_id) -> tuple[str | None, int, bool]:
     message, created = routing.agent_message_send(
-        conversation_id=conversation_id, agent=user, text=text, client_id=client_id, suggestion_id=suggestion_id
+        conversation_id=conversation_id, agent=agent, text=text, client_id=client_id, suggestion_id=suggestion_id
     )
     return message.client_id, message.seq, created
+
+
+# The checks every staff frame's database work runs behind, in the same call (StaffConsumer.db). Module-level,
+# so they also run in a helper process (they pickle).
+def staff_call(session_key: str | None, user_id: int, func, /, *args, **kwargs):
+    """func(*args, **kwargs) while the session still signs this user in: else SessionEnded (logged out, or the
+    password changed elsewhere)."""
+    if not staff_session_valid(session_key=session_key, user_id=user_id):
+        raise SessionEnded
+    return func(*args, **kwargs)
+
+
+def conversation_call(access, conversation_id: int, func, /, **kwargs):
+    """func(conversation_id=…, **kwargs), refused unless this staff member may see the conversation."""
+    conversation_check(access, conversation_id)
+    return func(conversation_id=conversation_id, **kwargs)
 
 
 def _int(value, default: int = 0) -> int:
@@ -358,27 +368,17 @@ class StaffConsumer(JsonProtocolConsumer):
         """func on the database thread, after checking in the same call that the session still signs this user
         in (logged out or password changed elsewhere: SessionEnded). Every frame's database work goes through
         here, so each frame is checked at the cost of one trip to the database thread, not two."""
-        session_key = getattr(self.scope.get("session"), "session_key", None)
-        user_id = self.user.pk
         self.session_checked_at = asyncio.get_running_loop().time()
-
-        def checked():
-            if not staff_session_valid(session_key=session_key, user_id=user_id):
-                raise SessionEnded
-            return func(*args, **kwargs)
-
-        return await database_sync_to_async(checked)()
+        return await database_sync_to_async(staff_call)(self._session_key(), self.user.pk, func, *args, **kwargs)
 
     async def for_conversation(self, content, func, **kwargs):
         """func(conversation_id=…, **kwargs) for the frame's conversation, refused in the same database call
         unless this staff member may see it. Returns (conversation_id, what func returned)."""
         conversation_id = self._conversation_id(content)
+        return conversation_id, await self.db(conversation_call, self.access, conversation_id, func, **kwargs)
 
-        def allowed():
-            conversation_check(self.access, conversation_id)
-            return func(conversation_id=conversation_id, **kwargs)
-
-        return conversation_id, await self.db(allowed)
+    def _session_key(self) -> str | None:
+        return getattr(self.scope.get("session"), "session_key", None)
 
     @staticmethod
     def _conversation_id(content) -> int:
@@ -429,17 +429,21 @@ class StaffConsumer(JsonProtocolConsumer):
 
     async def handle_message_send(self, content):
         conversation_id = self._conversation_id(content)
+        # The same checks as db() and for_conversation(), in a helper process when there are some.
         self.session_checked_at = asyncio.get_running_loop().time()
         client_id, seq, created = await message_store_call(
             conversation_id,
-            staff_message_store,
-            getattr(self.scope.get("session"), "session_key", None),
-            self.user,
+            staff_call,
+            self._session_key(),
+            self.user.pk,
+            conversation_call,
             self.access,
             conversation_id,
-            content.get("text"),
-            content.get("client_id"),
-            content.get("suggestion_id"),
+            staff_message_store,
+            agent=self.user,
+            text=content.get("text"),
+            client_id=content.get("client_id"),
+            suggestion_id=content.get("suggestion_id"),
         )
         await self.send_json(
             {
