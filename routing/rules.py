@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cxhub.conversations.models import AUTONOMY_ORDER
+from cxhub.database.prepared import PreparedQuery
 from cxhub.folding import fold
 
 from .escalation import EscalationDecision, escalation_decide
@@ -228,13 +229,20 @@ def routing_decide(context: RoutingContext, rules) -> tuple[EscalationDecision, 
     return decision, outcome
 
 
+def _site_rules(site_id: int | None):
+    return RoutingRule.objects.filter(active=True).filter(Q(site__isnull=True) | Q(site_id=site_id))
+
+
+# Most sites have no rules: a plain query for one id first, its SQL built once (cxhub/database/prepared.py).
+_any_rule_for_site = PreparedQuery(lambda site_id: _site_rules(site_id).values_list("id", flat=True)[:1], site_id=int)
+
+
 def rules_for(site_id: int | None) -> list[RoutingRule]:
-    """The active rules for a site, in order. Runs for every customer message and most sites have none: a plain
-    query for their ids first, the full one (with team and hours) only when there are some."""
-    rules = RoutingRule.objects.filter(active=True).filter(Q(site__isnull=True) | Q(site_id=site_id))
-    if not rules.values_list("id", flat=True)[:1]:
+    """The active rules for a site, in order. Runs for every customer message: the full query (with team and
+    hours) only when there are some."""
+    if site_id is not None and not _any_rule_for_site(site_id=site_id):
         return []
-    return list(rules.select_related("team", "hours").order_by("order", "id"))
+    return list(_site_rules(site_id).select_related("team", "hours").order_by("order", "id"))
 
 
 def rules_evaluate(context: RoutingContext, rules=None) -> RoutingOutcome:

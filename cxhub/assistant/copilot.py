@@ -13,6 +13,7 @@ from django.db import transaction
 from cxhub.conversations.models import AutonomyLevel, Conversation, ConversationEvent, Message
 from cxhub.conversations.services import conversation_lock
 from cxhub.conversations.texts import pick_locale
+from cxhub.database.prepared import PreparedQuery
 from cxhub.folding import fold
 
 from .answerer import MODEL_NAME, RelevantArticle, knowledge_base_fresh, relevant_articles
@@ -551,10 +552,17 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, text_normalise(a).lower(), text_normalise(b).lower(), autojunk=False).ratio()
 
 
+# Every agent reply asks: its SQL is built once (cxhub/database/prepared.py).
+_suggestions_offered = PreparedQuery(
+    lambda conversation_id: Suggestion.objects.filter(
+        conversation_id=conversation_id, status=Suggestion.Status.OFFERED
+    ).order_by("id"),
+    conversation_id=int,
+)
+
+
 def suggestions_offered(*, conversation_id: int) -> list[Suggestion]:
-    return list(
-        Suggestion.objects.filter(conversation_id=conversation_id, status=Suggestion.Status.OFFERED).order_by("id")
-    )
+    return _suggestions_offered(conversation_id=conversation_id)
 
 
 def suggestion_matching(

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from cxhub.database.prepared import PreparedQuery
+
 from .models import Conversation
 from .services import ConversationError
 
@@ -33,8 +35,15 @@ def conversations_visible(access: StaffAccess) -> QuerySet[Conversation]:
     return conversations.filter(Q(team__isnull=True) | Q(team_id__in=access.team_ids) | Q(agent_id=access.user_id))
 
 
+# Every staff frame about a conversation asks: its SQL is built once (cxhub/database/prepared.py).
+_team_and_agent = PreparedQuery(
+    lambda pk: Conversation.objects.filter(pk=pk).values_list("team_id", "agent_id"), pk=int
+)
+
+
 def conversation_check(access: StaffAccess, conversation_id: int) -> None:
     """Refuse a conversation outside the staff member's teams as if it did not exist: no one learns
-    what other teams handle by trying ids."""
-    if not conversations_visible(access).filter(pk=conversation_id).exists():
+    what other teams handle by trying ids. The same rule as conversations_visible."""
+    found = _team_and_agent(pk=conversation_id)
+    if not found or not access.allows(team_id=found[0][0], agent_id=found[0][1]):
         raise ConversationError("conversation_unknown", "No such conversation.")

@@ -3,6 +3,8 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
+from cxhub.database.prepared import PreparedQuery
+
 from .models import Conversation, ConversationEvent, Customer, Message
 
 
@@ -251,18 +253,47 @@ def emotional_context(events: list[ConversationEvent]) -> dict:
     }
 
 
-def escalation_context(conversation: Conversation, *, before_seq: int, window: int = 5) -> tuple[list[str], list[bool]]:
+# Both run for every customer message: their SQL is built once (cxhub/database/prepared.py).
+ESCALATION_WINDOW = 5  # customer texts and AI outcomes the signals look back on
+_recent_ai_outcomes = PreparedQuery(
+    lambda conversation_id: (
+        ConversationEvent.objects.filter(
+            conversation_id=conversation_id,
+            kind__in=[
+                ConversationEvent.Kind.HANDOFF_RETURNED,
+                ConversationEvent.Kind.AI_ANSWERED,
+                ConversationEvent.Kind.AI_ABSTAINED,
+            ],
+        )
+        .order_by("-id")
+        .values_list("kind", "data__boundary_seq")[: ESCALATION_WINDOW + 1]
+    ),
+    conversation_id=int,
+)
+_customer_texts_between = PreparedQuery(
+    lambda conversation_id, after_seq, before_seq: (
+        Message.objects.filter(
+            conversation_id=conversation_id,
+            author_kind=Message.AuthorKind.CUSTOMER,
+            seq__gt=after_seq,
+            seq__lt=before_seq,
+        )
+        .order_by("-seq")
+        .values_list("text", flat=True)[:ESCALATION_WINDOW]
+    ),
+    conversation_id=int,
+    after_seq=int,
+    before_seq=int,
+)
+
+
+def escalation_context(conversation: Conversation, *, before_seq: int) -> tuple[list[str], list[bool]]:
     """The customer's recent texts and whether each recent AI reply abstained, oldest first, counted only
     since the last hand-back: what a person already dealt with does not escalate the conversation again."""
     returned_kind = ConversationEvent.Kind.HANDOFF_RETURNED
-    # The last hand-back and the AI's outcomes since, usually in one query (this runs for every customer message).
-    recent = list(
-        conversation.events.filter(
-            kind__in=[returned_kind, ConversationEvent.Kind.AI_ANSWERED, ConversationEvent.Kind.AI_ABSTAINED]
-        )
-        .order_by("-id")
-        .values_list("kind", "data__boundary_seq")[: window + 1]
-    )
+    window = ESCALATION_WINDOW
+    # The last hand-back and the AI's outcomes since, usually in one query.
+    recent = _recent_ai_outcomes(conversation_id=conversation.pk)
     kinds, boundary_seq = [], None
     for kind, seq in recent:
         if kind == returned_kind:
@@ -277,12 +308,8 @@ def escalation_context(conversation: Conversation, *, before_seq: int, window: i
             .values_list("data__boundary_seq", flat=True)
             .first()
         )
-    texts = list(
-        conversation.messages.filter(
-            author_kind=Message.AuthorKind.CUSTOMER, seq__gt=boundary_seq or 0, seq__lt=before_seq
-        )
-        .order_by("-seq")
-        .values_list("text", flat=True)[:window]
+    texts = _customer_texts_between(
+        conversation_id=conversation.pk, after_seq=int(boundary_seq or 0), before_seq=before_seq
     )
     kinds = kinds[:window]
     return texts[::-1], [kind == ConversationEvent.Kind.AI_ABSTAINED for kind in reversed(kinds)]

@@ -11,6 +11,8 @@ from django.core.validators import EmailValidator
 from django.db import transaction
 from django.utils import timezone
 
+from cxhub.database.prepared import PreparedQuery
+
 from . import broadcast, selectors, texts
 from .models import AutonomyLevel, Conversation, ConversationEvent, Customer, Message, Note, SatisfactionRating, Site
 
@@ -48,13 +50,20 @@ def ai_may_draft(conversation: Conversation) -> bool:
     )
 
 
+# of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join to `agent`. Not the site: this
+# runs for every message, and only rarer paths read it (one query then). Prepared: its SQL is built once.
+_conversation_locked = PreparedQuery(
+    lambda pk: Conversation.objects.select_for_update(of=("self",)).select_related("customer", "agent").filter(pk=pk),
+    pk=int,
+)
+
+
 def conversation_lock(conversation_id: int) -> Conversation:
     """Caller must be inside transaction.atomic(); the row stays locked until it commits."""
-    # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join to `agent`. Not the site:
-    # this runs for every message, and only rarer paths read it (one query then).
-    return (
-        Conversation.objects.select_for_update(of=("self",)).select_related("customer", "agent").get(pk=conversation_id)
-    )
+    found = _conversation_locked(pk=conversation_id)
+    if not found:
+        raise Conversation.DoesNotExist("Conversation matching query does not exist.")
+    return found[0]
 
 
 # Conversation events outside systems can subscribe to, by the names they know them by (docs/webhooks.md).
@@ -132,6 +141,13 @@ REPLY_AUTHORS = {Message.AuthorKind.AI, Message.AuthorKind.HUMAN}
 CHANNELS_WE_SEND_ON = {Conversation.Channel.EMAIL, Conversation.Channel.SMS, Conversation.Channel.WHATSAPP}
 
 
+_message_with_client_id = PreparedQuery(
+    lambda conversation_id, client_id: Message.objects.filter(conversation_id=conversation_id, client_id=client_id)[:1],
+    conversation_id=int,
+    client_id=str,
+)
+
+
 def message_record(
     *,
     conversation: Conversation,
@@ -147,9 +163,9 @@ def message_record(
     The same client_id is stored once: a resend returns the first copy and created=False.
     """
     if client_id is not None:
-        existing = Message.objects.filter(conversation=conversation, client_id=client_id).first()
-        if existing is not None:
-            return existing, False
+        existing = _message_with_client_id(conversation_id=conversation.pk, client_id=client_id)
+        if existing:
+            return existing[0], False
     conversation.last_seq += 1
     message = Message.objects.create(
         conversation=conversation,

@@ -1,1 +1,2 @@
-"""How cxhub talks to its database beyond the ORM's defaults: the SQLite backend (sqlite/)."""
+"""How cxhub talks to its database beyond the ORM's defaults: the SQLite backend (sqlite/) and queries whose SQL
+is built once (prepared.py), both for the chat message path."""

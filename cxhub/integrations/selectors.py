@@ -2,14 +2,18 @@
 
 from cxhub.conversations.models import Conversation
 from cxhub.conversations.selectors import agent_display_name
+from cxhub.database.prepared import PreparedQuery
 
 from .models import WebhookSubscription
+
+# Every message asks (message.created): its SQL is built once (cxhub/database/prepared.py).
+_active_subscriptions = PreparedQuery(lambda: WebhookSubscription.objects.filter(active=True).order_by("id"))
 
 
 def webhook_subscriptions_for(*, event: str) -> list[WebhookSubscription]:
     """Active subscriptions that want `event`, in one query: with none, emitting costs only this."""
     # Filtered here rather than in SQL: JSON containment lookups are not available on SQLite.
-    return [s for s in WebhookSubscription.objects.filter(active=True).order_by("id") if s.wants(event)]
+    return [s for s in _active_subscriptions() if s.wants(event)]
 
 
 def conversation_reference(conversation: Conversation) -> dict:
