@@ -1,14 +1,16 @@
 """Querysets of a fixed shape whose SQL the ORM builds once per connection; each run binds new values.
 
-Under the load bench a chat message ran about eight ORM queries, and building each one's SQL (filters, joins,
-columns, quoting) cost more than SQLite took to run it: half of the database helper's time (docs/deploy.md).
+Under the load bench a chat message ran about eight ORM queries, and building their SQL (filters, joins,
+columns, quoting) took a third of the database helper's time, several times what SQLite took to run them.
 The hottest of them only ever differ by their values (a conversation id, a client id), so they are built here
 once, with stand-in values, and afterwards run with the real ones, their rows turned into model instances or
 tuples exactly as the queryset would (Django's own converters and related-object populators).
 
 Only what the chat message path needs is supported: a queryset of model instances (select_related allowed),
 or values_list (flat or not), with no prefetch_related. Every stand-in must reach the SQL as a parameter,
-unchanged: a value the ORM inlines or converts is refused when the query is first built.
+unchanged: a value the ORM inlines or converts is refused when the query is first built. It uses the ORM's
+compiler and populators as the queryset's own iterables do; tests/database/test_prepared.py compares its
+results with the ORM's, so a Django upgrade that changes them fails there first.
 """
 
 import threading
@@ -110,9 +112,10 @@ class PreparedQuery:
         self._lock = threading.Lock()
 
     def __call__(self, **values) -> list:
-        for name, kind in self.kinds.items():
-            if type(values[name]) is not kind:  # the ORM would have refused or converted it
-                raise TypeError(f"{name} must be {kind.__name__}, not {type(values[name]).__name__}")
+        if any(values[name] is None for name in self.names):
+            raise TypeError("prepared queries take no None: the ORM would have written IS NULL")
+        # Converted as the ORM converts a lookup's value: "12" finds id 12, "x" is a ValueError.
+        values = {name: kind(values[name]) for name, kind in self.kinds.items()}
         connection = connections[self.using]
         built = self._built.get(connection)
         if built is None:
