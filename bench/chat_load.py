@@ -388,6 +388,7 @@ async def drive(pairs: list[tuple[Socket, Socket]], rate: float, duration: float
     next_report = start + 5
     i = 0
     pending = set()
+    seen = {"v_to_a": len(results.latency["v_to_a"]), "a_to_v": len(results.latency["a_to_v"])}
     n = len(pairs)
     if not n:
         log(f"  [{label}] no conversation has both sockets connected: nothing to send")
@@ -402,15 +403,24 @@ async def drive(pairs: list[tuple[Socket, Socket]], rate: float, duration: float
             task.add_done_callback(pending.discard)
             i += 1
         if now >= next_report:
-            latest = results.latency["v_to_a"][-200:] + results.latency["a_to_v"][-200:]
-            log(
-                f"  [{label}] {now - start:5.0f}/{duration:.0f}s sent {results.sent} acked {results.acked} "
-                f"received {results.received} recent p99 {percentiles(latest)['p99']} ms "
-                f"errors {sum(results.errors.values())}"
-            )
+            progress_log(results, label, f"{now - start:5.0f}/{duration:.0f}s", seen)
             next_report += 5
         await asyncio.sleep(0.005)
     await asyncio.gather(*pending)
+    progress_log(results, label, f"{duration:5.0f}/{duration:.0f}s", seen)
+
+
+def progress_log(results: Results, label: str, elapsed: str, seen: dict[str, int]) -> None:
+    """One progress line; its p99 is of every delivery since the previous line, so a slow moment shows when it
+    happened."""
+    latest = []
+    for direction in ("v_to_a", "a_to_v"):
+        latest += results.latency[direction][seen[direction] :]
+        seen[direction] = len(results.latency[direction])
+    log(
+        f"  [{label}] {elapsed} sent {results.sent} acked {results.acked} received {results.received} "
+        f"p99 since last {percentiles(latest)['p99'] if latest else '-'} ms errors {sum(results.errors.values())}"
+    )
 
 
 async def drain(pairs: list[tuple[Socket, Socket]], timeout: float = 15.0) -> None:
