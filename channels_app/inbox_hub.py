@@ -5,9 +5,11 @@ inbox group used to be delivered to every console: with 1,000 consoles and the A
 second, the load bench counted 160,000 inbox frames a minute and daphne did little else. Instead one hub per
 process (per event loop) is the group's only member here: it receives each event once and hands it to the
 consoles of this process. Activity in those conversations (a new message, the AI's reply, a queue position:
-the row's preview, time and position) is gathered for INBOX_ACTIVITY_SECONDS (longer when the process has
-more consoles than INBOX_ACTIVITY_FRAMES_PER_SECOND allows) and goes out as one `inbox.conversations` frame per
-console; changes of owner, status or presence, and drafts, still go out at once, as before.
+the row's preview, time and position) is not sent at once: the hub walks its consoles in turn, one round every
+INBOX_ACTIVITY_SECONDS (longer when the process has more consoles than INBOX_ACTIVITY_FRAMES_PER_SECOND allows),
+and gives each one frame with what changed since its last turn. The frames are spread evenly over the round:
+sent all at once to 1,000 consoles they held back every chat message for up to 0.15 s, every 5 s. Changes of
+owner, status or presence, and drafts, still go out at once, as before.
 """
 
 import asyncio
@@ -30,16 +32,18 @@ CONSOLES_PER_SLICE = 25
 class InboxHub:
     def __init__(self, layer):
         self.layer = layer
-        self.consoles: set = set()
-        self.pending: dict[int, dict] = {}  # conversation id → its newest activity row, until the next flush
-        self.flush_handle: asyncio.TimerHandle | None = None
+        # Console → the activity version it has been sent up to; in joining order, the order of each round.
+        self.consoles: dict = {}
+        self.version = 0
+        self.rows: dict[int, tuple[int, dict]] = {}  # conversation id → (version, its newest activity row)
+        self.pacer: asyncio.Task | None = None
         self.channel: str | None = None
         self.task: asyncio.Task | None = None
         self.ready: asyncio.Future | None = None
 
     async def join(self, console) -> None:
         """Returns once the hub is in the group, so the console's first inbox misses nothing after it."""
-        self.consoles.add(console)
+        self.consoles[console] = self.version  # its first inbox, read after this, has all activity until now
         if self.task is None or self.task.done():
             # Set before any await: consoles connecting at the same moment share one hub, never two.
             loop = asyncio.get_running_loop()
@@ -48,7 +52,7 @@ class InboxHub:
         await asyncio.shield(self.ready)
 
     def leave(self, console) -> None:
-        self.consoles.discard(console)
+        self.consoles.pop(console, None)
 
     async def run(self, ready: asyncio.Future) -> None:
         try:
@@ -57,12 +61,12 @@ class InboxHub:
             ready.set_result(None)
             while True:
                 event = await self.layer.receive(self.channel)
-                if event.get("type") == "inbox.conversation" and event.get("activity"):
-                    self.pending[event["conversation"]["id"]] = event["conversation"]
-                    if self.flush_handle is None:
-                        loop = asyncio.get_running_loop()
-                        self.flush_handle = loop.call_later(self.interval(), self.flush_start)
-                    continue
+                if event.get("type") == "inbox.conversation":
+                    if event.get("activity"):
+                        self.activity_add(event["conversation"])
+                        continue
+                    # The whole row goes out now: activity gathered for the same conversation is older.
+                    self.rows.pop(event["conversation"]["id"], None)
                 for index, console in enumerate(list(self.consoles), 1):
                     await self.hand(console, event)
                     if index % CONSOLES_PER_SLICE == 0:
@@ -80,8 +84,8 @@ class InboxHub:
                 await console.close(code=1011)
 
     def interval(self) -> float:
-        """Seconds between gathered frames: INBOX_ACTIVITY_SECONDS, or longer when this process has so many
-        consoles that they would get more than INBOX_ACTIVITY_FRAMES_PER_SECOND frames between them."""
+        """Seconds per round: INBOX_ACTIVITY_SECONDS, or longer when this process has so many consoles that they
+        would get more than INBOX_ACTIVITY_FRAMES_PER_SECOND frames between them."""
         return max(settings.INBOX_ACTIVITY_SECONDS, len(self.consoles) / settings.INBOX_ACTIVITY_FRAMES_PER_SECOND)
 
     async def hand(self, console, event: dict) -> None:
@@ -90,27 +94,52 @@ class InboxHub:
         except Exception:
             logger.exception("staff inbox event failed type=%s", str(event.get("type"))[:40])
 
-    def flush_start(self) -> None:
-        self.flush_handle = None
-        rows, self.pending = list(self.pending.values()), {}
-        asyncio.get_running_loop().create_task(self.flush(rows))
+    def activity_add(self, row: dict) -> None:
+        self.version += 1
+        self.rows[row["id"]] = (self.version, row)
+        if self.pacer is None or self.pacer.done():
+            self.pacer = asyncio.get_running_loop().create_task(self.pace())
 
-    async def flush(self, rows: list[dict]) -> None:
-        # Most consoles may see the same rows: each distinct frame is encoded once, not once per console.
-        frames: dict[tuple, str] = {}
-        for index, console in enumerate(list(self.consoles), 1):
-            if index % CONSOLES_PER_SLICE == 0:
-                await asyncio.sleep(0)
-            try:
-                allowed = console.inbox_activity_allowed(rows)
-                if not allowed:
-                    continue
-                key = tuple(row["id"] for row in allowed)
-                if key not in frames:
-                    frames[key] = json.dumps({"type": "inbox.conversations", "conversations": allowed})
-                await console.send(text_data=frames[key])
-            except Exception:
-                logger.exception("staff inbox activity failed")
+    async def pace(self) -> None:
+        """Rounds over the consoles until every one has every row; each console's turn comes interval() / number
+        of consoles after the previous one's."""
+        loop = asyncio.get_running_loop()
+        while self.rows:
+            consoles = list(self.consoles)
+            if not consoles:
+                self.rows.clear()
+                return
+            step, started = self.interval() / len(consoles), loop.time()
+            frames: dict[tuple, str] = {}  # most consoles see the same rows: each distinct frame is encoded once
+            for index, console in enumerate(consoles):
+                wait = started + index * step - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                elif index % CONSOLES_PER_SLICE == 0:
+                    await asyncio.sleep(0)
+                await self.turn(console, frames)
+            if self.consoles:  # rows every console has been sent are done with
+                oldest = min(self.consoles.values())
+                self.rows = {key: value for key, value in self.rows.items() if value[0] > oldest}
+
+    async def turn(self, console, frames: dict[tuple, str]) -> None:
+        seen = self.consoles.get(console)
+        if seen is None or seen >= self.version:
+            return  # gone, or up to date
+        self.consoles[console] = self.version
+        versions = {row["id"]: version for version, row in self.rows.values() if version > seen}
+        if not versions:
+            return
+        try:
+            allowed = console.inbox_activity_allowed([self.rows[key][1] for key in versions])
+            if not allowed:
+                return
+            key = tuple((row["id"], versions[row["id"]]) for row in allowed)
+            if key not in frames:
+                frames[key] = json.dumps({"type": "inbox.conversations", "conversations": allowed})
+            await console.send(text_data=frames[key])
+        except Exception:
+            logger.exception("staff inbox activity failed")
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, InboxHub]" = weakref.WeakKeyDictionary()
