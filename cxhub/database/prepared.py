@@ -45,12 +45,14 @@ class _Built:
             raise TypeError(f"prepared queries return models or values_list, not {self.iterable.__name__}")
         compiler = queryset.query.get_compiler(connection=connection)
         self.sql, params = compiler.as_sql()
-        self.slots = []  # for each parameter: the name of the value it takes, or the constant the ORM put there
+        # For each parameter: the name of the value it takes and the type the ORM gave it (on PostgreSQL, a
+        # typed integer such as psycopg's Int4 for some lookups), or None and the constant the ORM put there.
+        self.slots = []
         for param in params:
             name = next(
-                (n for n, s in zip(names, stand_ins, strict=True) if type(param) is type(s) and param == s), None
+                (n for n, s in zip(names, stand_ins, strict=True) if isinstance(param, type(s)) and param == s), None
             )
-            self.slots.append((name, param))
+            self.slots.append((name, type(param) if name is not None else param))
         missing = set(names) - {name for name, _ in self.slots}
         if missing:
             raise ValueError(f"values {sorted(missing)} did not reach the SQL as parameters")
@@ -73,7 +75,10 @@ class _Built:
     def run(self, connection, values: dict) -> list:
         if self.for_update and connection.get_autocommit():
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
-        params = [values[name] if name is not None else constant for name, constant in self.slots]
+        params = [
+            kind_or_constant if name is None else kind_or_constant(values[name])
+            for name, kind_or_constant in self.slots
+        ]
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()

@@ -117,6 +117,7 @@ def test_values_are_converted_as_the_orm_converts_them():
 
 
 @pytest.mark.skipif(not connection.features.has_select_for_update, reason="the database locks no rows")
+@pytest.mark.django_db(transaction=True)  # outside the test's own transaction
 def test_locking_rows_outside_a_transaction_is_refused_as_the_orm_refuses_it():
     conversation, _ = conversation_with_agent()
     locked = PreparedQuery(lambda pk: Conversation.objects.select_for_update().filter(pk=pk), pk=int)
