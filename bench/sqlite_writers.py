@@ -45,6 +45,7 @@ def late_after_release(alias: str, holds: list[float], path: Path) -> list[float
     """Milliseconds from the holder's COMMIT returning to the waiter's transaction starting, per round."""
     from django.db import connections, transaction
 
+    connections[alias].ensure_connection()  # opened now: its setup would wait for the lock too, and be timed
     holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     late = []
     for number, hold in enumerate(holds, 1):

@@ -25,20 +25,29 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _start_transaction_under_autocommit(self):
         if self.transaction_mode not in ("IMMEDIATE", "EXCLUSIVE"):
             return super()._start_transaction_under_autocommit()
+        begin = f"BEGIN {self.transaction_mode}"
         timeout = float(self.settings_dict["OPTIONS"].get("timeout", 5))
         deadline = time.monotonic() + timeout
         pause = RETRY_FIRST_SECONDS
         # Only BEGIN waits this way: every other statement keeps SQLite's busy timeout.
         self.connection.execute("PRAGMA busy_timeout = 0")
         try:
+            try:
+                self.cursor().execute(begin)  # as Django's backend does, seen by the query log
+                return
+            except OperationalError as error:
+                if not _busy(error):
+                    raise
+            # The tries after go to the driver itself: each error through Django's wrapper leaves a reference
+            # cycle (frame, traceback, exception) for the garbage collector, up to a thousand a second here.
             while True:
-                try:
-                    self.cursor().execute(f"BEGIN {self.transaction_mode}")
-                    return
-                except OperationalError as error:
-                    if not _busy(error) or time.monotonic() >= deadline:
-                        raise
                 time.sleep(pause)
                 pause = min(pause * 2, RETRY_MAX_SECONDS)
+                try:
+                    self.connection.execute(begin)
+                    return
+                except sqlite3.OperationalError as error:
+                    if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                        raise OperationalError(*error.args) from error
         finally:
             self.connection.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
