@@ -111,8 +111,8 @@ class PreparedQuery:
         self.build, self.using = build, using
         self.names, self.kinds = list(kinds), kinds
         self.stand_ins = [_stand_in(index, kind) for index, kind in enumerate(kinds.values())]
-        # One build per connection object: each thread (and each forked helper, after it forgets its parent's
-        # connections) has its own, and the converters are bound to it.
+        # One build per connection object, which its converters are bound to: each thread has its own (a forked
+        # helper keeps its parent's objects, which open a connection of their own when next used).
         self._built: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
