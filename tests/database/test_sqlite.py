@@ -48,7 +48,7 @@ def test_a_transaction_waits_for_the_write_lock_then_commits():
     assert Site.objects.get(pk=site.pk).name == "Renamed"
 
 
-def test_past_the_timeout_the_writer_gets_the_usual_error_and_nothing_is_stored(settings):
+def test_past_the_timeout_the_writer_gets_the_usual_error_and_nothing_is_stored():
     site = site_create()
     options = connection.settings_dict["OPTIONS"]
     saved = options.get("timeout")
