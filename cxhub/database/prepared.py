@@ -13,7 +13,6 @@ compiler and populators as the queryset's own iterables do; tests/database/test_
 results with the ORM's, so a Django upgrade that changes them fails there first.
 """
 
-import threading
 import weakref
 from collections.abc import Callable
 
@@ -113,8 +112,8 @@ class PreparedQuery:
         self.stand_ins = [_stand_in(index, kind) for index, kind in enumerate(kinds.values())]
         # One build per connection object, which its converters are bound to: each thread has its own (a forked
         # helper keeps its parent's objects, which open a connection of their own when next used).
+        # No lock: a connection object belongs to one thread, so no two threads build for the same one.
         self._built: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()
 
     def __call__(self, **values) -> list:
         if any(values[name] is None for name in self.names):
@@ -125,7 +124,5 @@ class PreparedQuery:
         built = self._built.get(connection)
         if built is None:
             queryset = self.build(**dict(zip(self.names, self.stand_ins, strict=True)))
-            built = _Built(queryset, self.names, self.stand_ins, connection)
-            with self._lock:
-                self._built[connection] = built
+            built = self._built[connection] = _Built(queryset, self.names, self.stand_ins, connection)
         return built.run(connection, values)
